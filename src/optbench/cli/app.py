@@ -1,0 +1,67 @@
+"""The `optbench` command line: argv → specs → optbench.api, errors → exit code 2.
+
+Each command lives in its own `*_cmd.py` module exposing `register(app)`; this file only wires
+them together and owns the one place where errors become messages and exit codes.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+from rich.console import Console
+
+from optbench.core.errors import OptbenchError
+
+app = typer.Typer(
+    name="optbench",
+    help="Fair, fast, reproducible studies of how neural networks train.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_state = {"debug": False}
+err_console = Console(stderr=True)
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+) -> None:
+    """Fair, fast, reproducible studies of how neural networks train."""
+    _state["debug"] = debug
+
+
+def _register_commands() -> None:
+    from optbench.cli import COMMAND_MODULES
+
+    for module in COMMAND_MODULES:
+        module.register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app; map optbench errors to one clear message and exit code 2."""
+    _register_commands()
+    try:
+        app(args=argv, standalone_mode=False)
+    except OptbenchError as exc:
+        if _state["debug"]:
+            err_console.print_exception()
+        err_console.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        err_console.print("Aborted.")
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

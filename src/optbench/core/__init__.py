@@ -1,0 +1,1 @@
+"""Core: specs, records, errors, the registry. Imports nothing else from optbench."""

@@ -1,0 +1,178 @@
+"""The records that flow through optbench: specs in, records out.
+
+Specs are frozen dataclasses that describe *what* to run; their JSON form is stable, so a
+trial's id (a hash of its resolved spec) is the key a study resumes by. Records describe what
+happened; they are plain data so they can cross process (and Ray) boundaries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Profile = Literal["torch", "keras"]
+Severity = Literal["info", "warning", "error"]
+TrialStatus = Literal["pending", "running", "finished", "failed", "stopped"]
+
+
+def stable_json(obj: Any) -> str:
+    """JSON with sorted keys and tuples as lists: equal configs give equal strings."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=_jsonable)
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, tuple | set | frozenset):
+        return list(obj)
+    raise TypeError(f"not JSON-serialisable: {obj!r}")
+
+
+def short_hash(text: str, length: int = 12) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """An optimizer by registry name (or `module.path:Class`), its hyperparameters and profile.
+
+    `profile` picks the defaults *and* the update rule: `torch` follows torch.optim, `keras`
+    follows Keras 3 (e.g. Adam's epsilon outside the bias correction, RMSprop's inside the root).
+    """
+
+    name: str
+    hparams: dict[str, Any] = field(default_factory=dict)
+    profile: Profile = "torch"
+
+    @property
+    def label(self) -> str:
+        """Short display name: `adam`, or `adam(lr=0.0003)` when hyperparameters were set."""
+        if not self.hparams:
+            return self.name
+        inner = ",".join(f"{k}={_fmt(v)}" for k, v in sorted(self.hparams.items()))
+        return f"{self.name}({inner})"
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, tuple | list):
+        return "/".join(_fmt(v) for v in value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A dataset by registry name, where to read it from, and how to preprocess it.
+
+    `scale=True` maps pixels from 0–255 to [0, 1] (the seed study forgot this);
+    `train_size`/`test_size` keep the first N examples (quick runs and tests).
+    """
+
+    name: str
+    path: str | None = None
+    scale: bool = True
+    train_size: int | None = None
+    test_size: int | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model by registry name: `mlp` with hidden sizes and activation, and an init profile.
+
+    `init="keras"` gives Glorot-uniform weights and zero biases (Keras Dense defaults);
+    `init="torch"` keeps nn.Linear's Kaiming-uniform defaults.
+    """
+
+    name: str = "mlp"
+    hidden: tuple[int, ...] = (128,)
+    activation: str = "relu"
+    init: Profile = "torch"
+
+
+@dataclass(frozen=True)
+class TrialSpec:
+    """One training run: everything that determines its result, and nothing else."""
+
+    dataset: DatasetSpec
+    model: ModelSpec
+    optimizer: OptimizerSpec
+    seed: int
+    epochs: int
+    batch_size: int
+    loss: str = "cross_entropy"
+    device: str = "cpu"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def id(self) -> str:
+        """Stable id: a hash of the resolved config (the key a study resumes by)."""
+        return short_hash(stable_json(self.to_dict()))
+
+    @property
+    def label(self) -> str:
+        return f"{self.optimizer.label} seed={self.seed}"
+
+
+@dataclass
+class EpochRecord:
+    """Metrics of one finished epoch (1-based). Tags: `train/loss`, `val/acc`, `opt/lr`, …"""
+
+    trial_id: str
+    epoch: int
+    train_loss: float
+    train_acc: float
+    val_loss: float
+    val_acc: float
+    seconds: float
+    lr: float
+    grad_norm: float
+    histograms: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def scalars(self) -> dict[str, float]:
+        """Metric tag → value, the same strings in TensorBoard, the store and reports."""
+        return {
+            "train/loss": self.train_loss,
+            "train/acc": self.train_acc,
+            "val/loss": self.val_loss,
+            "val/acc": self.val_acc,
+            "opt/lr": self.lr,
+            "opt/grad_norm": self.grad_norm,
+            "time/epoch_seconds": self.seconds,
+        }
+
+
+@dataclass
+class Finding:
+    """A diagnosed problem: stable code (e.g. `data.unscaled_inputs`), severity, message, fix."""
+
+    code: str
+    severity: Severity
+    message: str
+    fix: str
+    trial_id: str | None = None
+    epoch: int | None = None
+
+
+@dataclass
+class TrialStarted:
+    """Sent by a worker once a trial's model is built: proves the fair start."""
+
+    trial_id: str
+    init_fingerprint: str
+    first_batch_loss: float
+    env: dict[str, Any]
+
+
+@dataclass
+class TrialResult:
+    """How a trial ended. `error` holds the message when status is `failed`."""
+
+    trial_id: str
+    status: TrialStatus
+    final_fingerprint: str | None = None
+    error: str | None = None
+    findings: list[Finding] = field(default_factory=list)

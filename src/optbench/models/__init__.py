@@ -1,0 +1,1 @@
+"""optbench.models"""
