@@ -1,0 +1,57 @@
+"""An in-memory dataset: tensors converted (and scaled) once at load, never per batch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+
+@dataclass
+class Split:
+    """x: float32 [N, *input_shape], already scaled when the spec asked; y: int64 [N]."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def class_counts(self, num_classes: int) -> list[int]:
+        return torch.bincount(self.y, minlength=num_classes).tolist()
+
+
+@dataclass
+class Dataset:
+    """A loaded dataset and what a study report needs to know about it.
+
+    `raw_range` is the range the raw pixels live in (0-255 for 8-bit images, 0-16 for
+    digits); `scaled` says whether x was mapped from it to [0, 1].
+    """
+
+    name: str
+    train: Split
+    test: Split
+    num_classes: int
+    class_names: list[str]
+    input_shape: tuple[int, ...]
+    scaled: bool
+    raw_range: tuple[float, float]
+    source: str
+
+    def info(self) -> dict[str, Any]:
+        """JSON-able summary (no tensors) for the study config and report."""
+        return {
+            "name": self.name,
+            "num_classes": self.num_classes,
+            "class_names": list(self.class_names),
+            "input_shape": list(self.input_shape),
+            "train_size": len(self.train),
+            "test_size": len(self.test),
+            "train_class_counts": self.train.class_counts(self.num_classes),
+            "test_class_counts": self.test.class_counts(self.num_classes),
+            "scaled": self.scaled,
+            "raw_range": [float(v) for v in self.raw_range],
+            "source": self.source,
+        }

@@ -1,0 +1,107 @@
+"""Reader for the IDX format that MNIST and Fashion-MNIST ship in (raw or gzip-compressed).
+
+Layout (all integers big-endian), from http://yann.lecun.com/exdb/mnist/:
+
+    bytes 0-1   0x00 0x00
+    byte  2     type code: 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64
+    byte  3     number of dimensions D
+    4*D bytes   size of each dimension (uint32)
+    payload     prod(sizes) values, row-major
+
+Every way a file can be broken (not IDX, truncated gzip, short or over-long payload) is a
+`DataError` that names the file and says how to fix it; nothing else escapes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import math
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from optbench.core.errors import DataError
+
+IDX_DTYPES: dict[int, np.dtype] = {
+    0x08: np.dtype(">u1"),
+    0x09: np.dtype(">i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+GZIP_MAGIC = b"\x1f\x8b"
+MAX_BYTES = 1 << 30  # refuse to inflate more than 1 GiB (MNIST's largest file is 47 MB)
+
+_FIX = "Replace it with an intact copy (delete it so it is downloaded again, or pass --data-path)."
+
+
+def load_idx(path: Path | str, *, max_bytes: int = MAX_BYTES) -> np.ndarray:
+    """Read an IDX file (gzip-compressed or raw, detected by content) into a native-endian array.
+
+    >>> load_idx("train-labels-idx1-ubyte.gz").shape  # doctest: +SKIP
+    (60000,)
+    """
+    path = Path(path)
+    data = _read_bytes(path, max_bytes)
+    dtype, dims, offset = _parse_header(path, data)
+    expected = math.prod(dims) * dtype.itemsize
+    actual = len(data) - offset
+    if actual != expected:
+        shape = "x".join(map(str, dims))
+        problem = "truncated" if actual < expected else "has trailing bytes"
+        raise DataError(
+            f"IDX file '{path}' is {problem}: its header promises a {shape} array of "
+            f"{dtype.name} ({expected} payload bytes) but it holds {actual}. {_FIX}"
+        )
+    array = np.frombuffer(data, dtype=dtype, count=math.prod(dims), offset=offset)
+    return array.reshape(dims).astype(dtype.newbyteorder("="), copy=True)
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes, inflated when it starts with the gzip magic number."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"IDX file '{path}' does not exist.") from None
+    except OSError as exc:
+        raise DataError(f"Cannot read IDX file '{path}': {exc.strerror or exc}.") from None
+    if not raw.startswith(GZIP_MAGIC):
+        return raw
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
+            data = stream.read(max_bytes + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        reason = "it ends early" if isinstance(exc, EOFError) else str(exc)
+        raise DataError(
+            f"'{path}' is a damaged gzip file ({reason}); the download was probably cut "
+            f"short. {_FIX}"
+        ) from None
+    if len(data) > max_bytes:
+        raise DataError(f"'{path}' inflates to more than {max_bytes} bytes; refusing to read it.")
+    return data
+
+
+def _parse_header(path: Path, data: bytes) -> tuple[np.dtype, tuple[int, ...], int]:
+    """(dtype, dims, payload offset) from the header, validated."""
+    if len(data) < 4:
+        raise DataError(f"'{path}' is not an IDX file: only {len(data)} bytes long. {_FIX}")
+    zero, code, ndim = data[0:2], data[2], data[3]
+    if zero != b"\x00\x00" or code not in IDX_DTYPES:
+        raise DataError(
+            f"'{path}' is not an IDX file: magic number 0x{data[:4].hex()} should be "
+            f"0x0000 followed by a type code ({', '.join(f'0x{c:02x}' for c in IDX_DTYPES)}) "
+            f"and the number of dimensions. {_FIX}"
+        )
+    if ndim == 0:
+        raise DataError(f"IDX file '{path}' declares 0 dimensions; expected at least 1. {_FIX}")
+    offset = 4 + 4 * ndim
+    if len(data) < offset:
+        raise DataError(
+            f"IDX file '{path}' is truncated inside its header ({len(data)} of {offset} "
+            f"header bytes for {ndim} dimensions). {_FIX}"
+        )
+    dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    return IDX_DTYPES[code], dims, offset

@@ -1,0 +1,121 @@
+"""`load_dataset`: a DatasetSpec in, an in-memory Dataset of tensors out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from optbench.core.errors import ConfigError
+from optbench.core.registry import suggest
+from optbench.core.specs import DatasetSpec
+from optbench.data.arrays import RawArrays
+from optbench.data.classes import class_indices, select_classes
+from optbench.data.dataset import Dataset, Split
+from optbench.data.download import DEFAULT_TIMEOUT, check_url
+from optbench.data.info import DATASETS, DatasetInfo, ReadRequest, RemoteSource
+
+KNOWN_OPTIONS = ("classes",)
+
+
+def load_dataset(
+    spec: DatasetSpec,
+    cache_dir: Path,
+    *,
+    allow_download: bool = True,
+    sources: Sequence[RemoteSource] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Dataset:
+    """Find, read, validate and convert the dataset `spec` names.
+
+    Order of operations: keep the `classes` asked for (relabelled 0..k-1 in the given
+    order), then the first `train_size`/`test_size` examples, then convert to float32 and
+    scale to [0, 1] when `spec.scale`. `sources` replaces the registered download mirrors
+    (tests point it at a loopback server); `timeout` bounds each network wait in seconds.
+
+    >>> ds = load_dataset(DatasetSpec("digits", train_size=100), Path("/tmp/cache"))
+    >>> ds.train.x.shape, ds.raw_range, float(ds.train.x.max())
+    (torch.Size([100, 8, 8]), (0.0, 16.0), 1.0)
+    """
+    info = DATASETS.get(spec.name)
+    resolved = tuple(sources) if sources is not None else info.sources
+    keep = _validate(spec, info, resolved)
+    request = ReadRequest(spec, Path(cache_dir).expanduser(), allow_download, resolved, timeout)
+    raw = info.read(info, request)
+    return _build(info, spec, raw, keep)
+
+
+def _validate(
+    spec: DatasetSpec, info: DatasetInfo, sources: tuple[RemoteSource, ...]
+) -> list[int] | None:
+    """The class indices to keep (None: all); every problem in the spec raised at once."""
+    problems = []
+    for key in spec.options:
+        if key not in KNOWN_OPTIONS:
+            hint = suggest(key, KNOWN_OPTIONS)
+            problems.append(f"unknown option '{key}'.{hint} Known: {', '.join(KNOWN_OPTIONS)}.")
+    for name in ("train_size", "test_size"):
+        value = getattr(spec, name)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 1
+        ):
+            problems.append(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+    keep = None
+    if "classes" in spec.options:
+        keep, more = class_indices(spec.options["classes"], info.class_names, info.class_aliases)
+        problems += more
+    for mirror in (m for source in sources for m in source.mirrors):
+        try:
+            check_url(mirror)
+        except ConfigError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ConfigError.collect(problems, source=f"dataset '{spec.name}'")
+    return keep
+
+
+def _build(info: DatasetInfo, spec: DatasetSpec, raw: RawArrays, keep: list[int] | None) -> Dataset:
+    splits = {"train": (raw.x_train, raw.y_train), "test": (raw.x_test, raw.y_test)}
+    if keep is not None:
+        splits = {name: select_classes(x, y, keep) for name, (x, y) in splits.items()}
+    names = [info.class_names[i] for i in keep] if keep is not None else list(info.class_names)
+    tensors = {}
+    for name, (x, y) in splits.items():
+        n = _size(info, getattr(spec, f"{name}_size"), len(y), name, keep is not None)
+        tensors[name] = to_split(x[:n], y[:n], info.raw_range, scale=spec.scale)
+    return Dataset(
+        name=info.name,
+        train=tensors["train"],
+        test=tensors["test"],
+        num_classes=len(names),
+        class_names=names,
+        input_shape=info.input_shape,
+        scaled=spec.scale,
+        raw_range=info.raw_range,
+        source=raw.source,
+    )
+
+
+def _size(info: DatasetInfo, wanted: int | None, have: int, split: str, subset: bool) -> int:
+    if wanted is None:
+        return have
+    if wanted > have:
+        which = " in the selected classes" if subset else ""
+        raise ConfigError(
+            f"`{split}_size` must be at most {have}: dataset '{info.name}' has {have} {split} "
+            f"examples{which}. Received: {split}_size={wanted}"
+        )
+    return wanted
+
+
+def to_split(x: np.ndarray, y: np.ndarray, raw_range: tuple[float, float], *, scale: bool) -> Split:
+    """Convert once: x to float32 (mapped from raw_range to [0, 1] when `scale`), y to int64."""
+    xt = torch.from_numpy(np.ascontiguousarray(x)).to(torch.float32, copy=True)
+    if scale:
+        low, high = raw_range
+        if low:
+            xt.sub_(low)
+        xt.div_(high - low)  # division, not a multiply by 1/255: the max maps to exactly 1.0
+    return Split(x=xt, y=torch.from_numpy(np.asarray(y, dtype=np.int64)))
