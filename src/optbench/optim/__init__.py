@@ -1,1 +1,32 @@
-"""optbench.optim"""
+"""optbench.optim: the optimizer registry, its torch/keras profiles, and building optimizers.
+
+>>> from optbench.optim import parse_optimizer, resolve_optimizer
+>>> spec = resolve_optimizer(parse_optimizer("adam:lr=3e-4"))
+>>> spec.hparams["lr"], spec.hparams["betas"], spec.hparams["eps"]
+(0.0003, (0.9, 0.999), 1e-08)
+>>> resolve_optimizer(parse_optimizer("adam", profile="keras")).hparams["eps"]
+1e-07
+"""
+
+from optbench.optim.build import build_optimizer
+from optbench.optim.catalog import OPTIMIZERS
+from optbench.optim.grid import expand_optimizer_grid
+from optbench.optim.info import PROFILES, OptimizerInfo
+from optbench.optim.lars import LARS
+from optbench.optim.parse import format_optimizer, parse_optimizer, split_optimizer_list
+from optbench.optim.resolve import optimizer_class, optimizer_defaults, resolve_optimizer
+
+__all__ = [
+    "LARS",
+    "OPTIMIZERS",
+    "PROFILES",
+    "OptimizerInfo",
+    "build_optimizer",
+    "expand_optimizer_grid",
+    "format_optimizer",
+    "optimizer_class",
+    "optimizer_defaults",
+    "parse_optimizer",
+    "resolve_optimizer",
+    "split_optimizer_list",
+]

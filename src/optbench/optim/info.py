@@ -1,0 +1,56 @@
+"""OptimizerInfo: one frozen record per registry entry (name, defaults, rule, paper, classes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from optbench.core.errors import ConfigError
+from optbench.core.specs import Profile
+
+PROFILES: tuple[Profile, ...] = ("torch", "keras")
+
+
+@dataclass(frozen=True)
+class OptimizerInfo:
+    """A registered optimizer.
+
+    `torch_defaults` / `keras_defaults` are the *complete* hyperparameter sets of each profile,
+    with torch.optim names; they are also the only names the optimizer accepts. `torch_class` /
+    `keras_class` are called as `cls(params, **hparams)`.
+    """
+
+    name: str
+    description: str
+    reference: str
+    formula: str
+    keras_formula: str
+    torch_defaults: dict[str, Any] = field(hash=False)
+    keras_defaults: dict[str, Any] = field(hash=False)
+    torch_class: type[torch.optim.Optimizer]
+    keras_class: type[torch.optim.Optimizer]
+    tags: tuple[str, ...] = ()
+
+    def defaults(self, profile: Profile) -> dict[str, Any]:
+        """A fresh copy of the profile's full hyperparameter set."""
+        check_profile(profile)
+        return dict(self.torch_defaults if profile == "torch" else self.keras_defaults)
+
+    def optimizer_class(self, profile: Profile) -> type[torch.optim.Optimizer]:
+        check_profile(profile)
+        return self.torch_class if profile == "torch" else self.keras_class
+
+    def rule(self, profile: Profile) -> str:
+        """The update rule the profile runs (the Keras one differs for most optimizers)."""
+        check_profile(profile)
+        return self.formula if profile == "torch" else self.keras_formula
+
+
+def check_profile(profile: str) -> None:
+    if profile not in PROFILES:
+        raise ConfigError(
+            f"Unknown profile {profile!r}. Use 'torch' (torch.optim defaults and rules) "
+            "or 'keras' (Keras 3 defaults and rules)."
+        )

@@ -1,0 +1,43 @@
+"""Keras 3 Adadelta (keras/src/optimizers/adadelta.py), Zeiler 2012 with a learning rate.
+
+    E[g²] ← ρ·E[g²] + (1-ρ)·g²
+    Δ = -√(E[Δ²] + ε) / √(E[g²] + ε) · g
+    E[Δ²] ← ρ·E[Δ²] + (1-ρ)·Δ²
+    w ← w + lr·Δ
+
+Same rule as torch.optim.Adadelta; the defaults differ: lr=0.001, rho=0.95, eps=1e-7
+(torch: lr=1.0, rho=0.9, eps=1e-6).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from optbench.optim.keras.base import KerasOptimizer
+
+
+class KerasAdadelta(KerasOptimizer):
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 0.001,
+        rho: float = 0.95,
+        eps: float = 1e-7,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, lr=lr, rho=rho, eps=eps, weight_decay=weight_decay)
+
+    def init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        state["accumulated_grad"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+        state["accumulated_delta"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+
+    def update(self, p: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        rho, eps = group["rho"], group["eps"]
+        acc_g, acc_d = state["accumulated_grad"], state["accumulated_delta"]
+        acc_g.mul_(rho).addcmul_(grad, grad, value=1 - rho)
+        delta = (acc_d + eps).sqrt_().mul_(grad).div_((acc_g + eps).sqrt_()).neg_()
+        acc_d.mul_(rho).addcmul_(delta, delta, value=1 - rho)
+        p.add_(delta, alpha=group["lr"])

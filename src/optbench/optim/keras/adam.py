@@ -1,0 +1,51 @@
+"""Keras 3 Adam (keras/src/optimizers/adam.py).
+
+    m ← m + (g - m)·(1-β₁);   v ← v + (g² - v)·(1-β₂);   (amsgrad: v̂ ← max(v̂, v), use v̂)
+    α_t = lr·√(1-β₂ᵗ) / (1-β₁ᵗ)
+    w ← w - α_t·m / (√v + ε)
+
+ε is added to √v *after* the bias correction was folded into the step size, so it acts like
+ε·√(1-β₂ᵗ) in torch's form. Defaults: lr=0.001, betas=(0.9, 0.999), eps=1e-7.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from optbench.optim.keras.base import KerasOptimizer
+
+
+class KerasAdam(KerasOptimizer):
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 0.001,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-7,
+        amsgrad: bool = False,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(
+            params, lr=lr, betas=betas, eps=eps, amsgrad=amsgrad, weight_decay=weight_decay
+        )
+
+    def init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        state["momentum"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+        state["velocity"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+        if group["amsgrad"]:
+            state["velocity_hat"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+
+    def update(self, p: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        (b1, b2), t = group["betas"], state["step"]
+        m, v = state["momentum"], state["velocity"]
+        m.lerp_(grad, 1 - b1)  # m + (g - m)·(1-β₁), Keras' form
+        v.lerp_(grad.square(), 1 - b2)
+        if "velocity_hat" in state:
+            torch.maximum(state["velocity_hat"], v, out=state["velocity_hat"])
+            v = state["velocity_hat"]
+        alpha = group["lr"] * math.sqrt(1 - b2**t) / (1 - b1**t)
+        p.addcdiv_(m, v.sqrt().add_(group["eps"]), value=-alpha)

@@ -1,0 +1,39 @@
+"""Keras 3 Adamax (keras/src/optimizers/adamax.py), Kingma & Ba 2014 section 7.1.
+
+    m ← m + (g - m)·(1-β₁);   u ← max(β₂·u, |g|)
+    w ← w - lr·m / ((1-β₁ᵗ)·(u + ε))
+
+Defaults: lr=0.001, betas=(0.9, 0.999), eps=1e-7 (torch: lr=0.002, eps=1e-8 added to |g|).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from optbench.optim.keras.base import KerasOptimizer
+
+
+class KerasAdamax(KerasOptimizer):
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 0.001,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-7,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+
+    def init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        state["momentum"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+        state["norm"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+
+    def update(self, p: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        (b1, b2), t = group["betas"], state["step"]
+        m, u = state["momentum"], state["norm"]
+        m.lerp_(grad, 1 - b1)  # m + (g - m)·(1-β₁), Keras' form
+        torch.maximum(u.mul_(b2), grad.abs(), out=u)
+        p.addcdiv_(m, u + group["eps"], value=-group["lr"] / (1 - b1**t))

@@ -1,0 +1,61 @@
+"""What every Keras 3 optimizer does around its own update rule.
+
+Keras' `BaseOptimizer.apply` first applies weight decay to every variable,
+`var ← var - var·wd·lr` (decoupled, scaled by the learning rate), then calls the optimizer's
+`update_step(grad, var, lr)` with the 1-based step `t`. Subclasses implement `update`.
+
+Differences from Keras, all below float32 round-off: scalar coefficients (β^t, the Nadam
+schedule) are computed in Python float64, and `t` is counted per parameter (like torch.optim),
+not once per optimizer, so it only differs when some parameter has no gradient at a step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from optbench.optim.hparam import raise_value_error
+
+
+class KerasOptimizer(torch.optim.Optimizer):
+    """Base class: Keras-style weight decay, then `update(p, grad, state, group)` per tensor."""
+
+    def __init__(self, params: Any, **defaults: Any) -> None:
+        super().__init__(params, raise_value_error(defaults))
+
+    def init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        """Create the per-parameter buffers (called once, at the first step)."""
+
+    def update(self, p: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def step(self, closure: Callable[[], float] | None = None) -> float | None:  # type: ignore[override]
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if p.grad.is_sparse:
+                    raise RuntimeError(f"{type(self).__name__} does not support sparse gradients")
+                state = self.state[p]
+                if not state:
+                    state["step"] = 0
+                    self.init_state(p, state, group)
+                state["step"] += 1
+                self._decay(p, group)
+                self.update(p, p.grad, state, group)
+        return loss
+
+    @staticmethod
+    def _decay(p: Tensor, group: dict[str, Any]) -> None:
+        """Keras' `var - var·wd·lr`, written in place as var·(1 - wd·lr) (no temporary)."""
+        wd = group["weight_decay"]
+        if wd:
+            p.mul_(1 - wd * group["lr"])
