@@ -1,4 +1,4 @@
-"""The CLI: one module per command, each exposing `register(app)`."""
+"""The CLI: one module per command group, each exposing `register(app)`."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from types import ModuleType
 
 
 def _modules() -> list[ModuleType]:
-    modules: list[ModuleType] = []
-    return modules
+    from optbench.cli import report_cmd, study_cmd
+
+    return [study_cmd, report_cmd]
 
 
 COMMAND_MODULES = _modules()

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from optbench.core.errors import OptbenchError
+
+try:  # recent typer vendors its own click; older ones use the click package
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click.exceptions import ClickException
+from typer import Abort, Exit
 
 app = typer.Typer(
     name="optbench",
@@ -36,6 +42,8 @@ def _root(
 
 
 def _register_commands() -> None:
+    if app.registered_commands:
+        return  # main() may run several times in one process (tests)
     from optbench.cli import COMMAND_MODULES
 
     for module in COMMAND_MODULES:
@@ -50,15 +58,16 @@ def main(argv: list[str] | None = None) -> int:
     except OptbenchError as exc:
         if _state["debug"]:
             err_console.print_exception()
-        err_console.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True)
+        message = Text("Error: ", style="bold red") + Text(str(exc))
+        err_console.print(message, highlight=False, soft_wrap=True)
         return exc.exit_code
-    except click.exceptions.Abort:
-        err_console.print("Aborted.")
+    except (Abort, KeyboardInterrupt):
+        err_console.print("Aborted. Finished epochs are saved; run the same command to resume.")
         return 130
-    except click.ClickException as exc:
+    except ClickException as exc:
         exc.show()
         return 2
-    except click.exceptions.Exit as exc:
+    except Exit as exc:
         return exc.exit_code
     return 0
 

@@ -103,6 +103,9 @@ class TrialSpec:
     batch_size: int
     loss: str = "cross_entropy"
     device: str = "cpu"
+    # Display name of the optimizer as the user wrote it (`adam`, `adam(lr=0.01)`); the resolved
+    # `optimizer` holds every hyperparameter. Not part of the id: it cannot change a result.
+    optimizer_label: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -110,11 +113,18 @@ class TrialSpec:
     @property
     def id(self) -> str:
         """Stable id: a hash of the resolved config (the key a study resumes by)."""
-        return short_hash(stable_json(self.to_dict()))
+        config = self.to_dict()
+        del config["optimizer_label"]
+        return short_hash(stable_json(config))
+
+    @property
+    def group(self) -> str:
+        """What this trial is compared as: the optimizer label (seeds are its replicates)."""
+        return self.optimizer_label or self.optimizer.label
 
     @property
     def label(self) -> str:
-        return f"{self.optimizer.label} seed={self.seed}"
+        return f"{self.group} seed={self.seed}"
 
 
 @dataclass
@@ -176,3 +186,28 @@ class TrialResult:
     final_fingerprint: str | None = None
     error: str | None = None
     findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """A whole study: one setup run under every optimizer (and grid point) for every seed.
+
+    Optimizer hyperparameters given as lists are grids; `expand()` turns the study into one
+    TrialSpec per grid point × seed.
+    """
+
+    name: str
+    dataset: DatasetSpec
+    model: ModelSpec
+    optimizers: tuple[OptimizerSpec, ...]
+    seeds: tuple[int, ...] = (0,)
+    epochs: int = 10
+    batch_size: int = 64
+    loss: str = "cross_entropy"
+    device: str = "cpu"
+    executor: str = "local"
+    workers: int | None = None  # trials side by side; None = one per core (CPU)
+    histogram_freq: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,1 +1,20 @@
-"""optbench.engine"""
+"""Engine: train one trial fairly (seeded init, seeded batch order), yielding events."""
+
+from optbench.engine.callbacks import Callback, NonFiniteLossGuard, TrialContext
+from optbench.engine.env import available_cores, choose_threads, describe_env
+from optbench.engine.fingerprint import fingerprint
+from optbench.engine.trainer import Event, TrainOptions, evaluate, train_trial
+
+__all__ = [
+    "Callback",
+    "Event",
+    "NonFiniteLossGuard",
+    "TrainOptions",
+    "TrialContext",
+    "available_cores",
+    "choose_threads",
+    "describe_env",
+    "evaluate",
+    "fingerprint",
+    "train_trial",
+]

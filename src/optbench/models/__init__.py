@@ -1,1 +1,14 @@
-"""optbench.models"""
+"""Models: a registry of architectures and seeded, profile-initialised construction."""
+
+from optbench.models.losses import LOSSES, LossInfo
+from optbench.models.registry import MODELS, ModelInfo, build_model, parse_model, validate_model
+
+__all__ = [
+    "LOSSES",
+    "MODELS",
+    "LossInfo",
+    "ModelInfo",
+    "build_model",
+    "parse_model",
+    "validate_model",
+]

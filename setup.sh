@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Sets up everything optbench needs, from scratch, in ./.venv:
+#   - CPU PyTorch (pinned: an unpinned `torch` can pull a multi-GB CUDA build),
+#   - optbench itself, editable, with the dev tools (pytest, hypothesis, ruff, import-linter),
+#   - Debian's dataset-fashion-mnist package: real data that needs no download.
+# Safe to run again; it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+python=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
+
+if ! .venv/bin/python -c "import torch" 2>/dev/null; then
+  "${pip[@]}" "torch==2.13.0" || "${pip[@]}" torch
+fi
+"${pip[@]}" -e '.[dev]'
+
+fashion=/usr/share/datasets/fashion-mnist
+if [ ! -d "$fashion" ]; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist >/dev/null \
+      || echo "note: could not install dataset-fashion-mnist; use --dataset digits offline" >&2
+  else
+    echo "note: for offline Fashion-MNIST run: sudo apt-get install dataset-fashion-mnist" >&2
+  fi
+fi
+echo "optbench is ready: .venv/bin/optbench --help"

@@ -1,0 +1,135 @@
+"""`optbench compare` (flags) and `optbench run` (a study file): one study, two front ends."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from optbench import api
+from optbench.cli.progress import RichProgress
+from optbench.cli.render import print_results
+from optbench.core.errors import ConfigError
+from optbench.models import parse_model
+from optbench.optim import split_optimizer_list
+
+console = Console()
+
+
+def _cache_dir() -> Path:
+    """OPTBENCH_CACHE overrides the default cache (only the CLI reads the environment)."""
+    env = os.environ.get("OPTBENCH_CACHE")
+    return Path(env).expanduser() if env else api.default_cache_dir()
+
+
+def execute(study: Any, out: Path | None) -> None:
+    """Run a study with a live progress bar, then print the results and where they are."""
+    spec = api.load_study(study)
+    with RichProgress(console) as progress:
+        outcome = api.run_study(spec, out, cache_dir=_cache_dir(), progress=progress)
+    print_results(console, api.open_study(outcome.folder))
+    console.print(f"Report:      {outcome.report}")
+    console.print(f"TensorBoard: tensorboard --logdir {outcome.folder}")
+    if outcome.failed:
+        console.print(f"[red]{outcome.failed} trial(s) failed or stopped; see the report.[/]")
+
+
+def compare(
+    dataset: str = typer.Option(..., "--dataset", "-d", help="mnist, fashion-mnist or digits."),
+    optimizers: str = typer.Option(
+        "adam,adagrad,rmsprop",
+        "--optimizers",
+        "-o",
+        help="Comma list; hyperparameters after a colon: 'adam:lr=3e-4,betas=0.9,0.99,sgd'. "
+        "Your own class: 'mypkg.optim:Lion'.",
+    ),
+    profile: str = typer.Option("torch", help="Defaults and update rules: torch or keras."),
+    model: str = typer.Option("mlp:128", help="Model: 'mlp:128' (the seed's), 'mlp:256,128'."),
+    init: str | None = typer.Option(None, help="Weight init: torch or keras (default: --profile)."),
+    epochs: int = typer.Option(10, help="Epochs per trial."),
+    batch_size: int = typer.Option(64, "--batch-size", help="Examples per step."),
+    seeds: str = typer.Option(
+        "0", help="Comma list of seeds, e.g. 0,1,2 (mean ± std in the report)."
+    ),
+    scale: bool = typer.Option(
+        True,
+        "--scale/--no-scale",
+        help="Scale inputs to [0, 1]; --no-scale reproduces the seed's 0–255.",
+    ),
+    data_path: str | None = typer.Option(
+        None, "--data-path", help="Local dataset: a folder of IDX files or mnist.npz."
+    ),
+    train_size: int | None = typer.Option(None, help="Keep only the first N training examples."),
+    test_size: int | None = typer.Option(None, help="Keep only the first N test examples."),
+    device: str = typer.Option("cpu", help="cpu, cuda, cuda:N."),
+    workers: int | None = typer.Option(None, help="Trials side by side (default: 1)."),
+    histogram_freq: int = typer.Option(1, help="Epochs between TensorBoard histograms (0: none)."),
+    name: str | None = typer.Option(
+        None, help="Study name (default: from dataset and optimizers)."
+    ),
+    out: Path | None = typer.Option(None, help="Study folder (default: runs/<name>)."),
+) -> None:
+    """Compare optimizers on one dataset and model: the seed study in one command."""
+    names = split_optimizer_list(optimizers)
+    default_init = (
+        profile if profile in ("torch", "keras") else "torch"
+    )  # bad profile: reported below
+    model_spec = parse_model(model, init=init or default_init)
+    raw: dict[str, Any] = {
+        "name": name or _default_name(dataset, names),
+        "dataset": {
+            k: v
+            for k, v in {
+                "name": dataset,
+                "scale": scale,
+                "path": data_path,
+                "train_size": train_size,
+                "test_size": test_size,
+            }.items()
+            if v is not None
+        },
+        "model": {
+            "name": model_spec.name,
+            "hidden": list(model_spec.hidden),
+            "activation": model_spec.activation,
+            "init": model_spec.init,
+        },
+        "optimizers": names,
+        "profile": profile,
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "seeds": _parse_seeds(seeds),
+        "device": device,
+        "histogram_freq": histogram_freq,
+    }
+    if workers is not None:
+        raw["workers"] = workers
+    execute(api.parse_study(raw), out)
+
+
+def run(
+    study_file: Path = typer.Argument(..., help="A TOML study file (see studies/)."),
+    out: Path | None = typer.Option(None, help="Study folder (default: runs/<name>)."),
+) -> None:
+    """Run (or resume) the study described by a TOML file."""
+    execute(study_file, out)
+
+
+def _parse_seeds(text: str) -> list[int]:
+    try:
+        return [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise ConfigError(f"--seeds must be a comma list of integers. Received: {text!r}") from None
+
+
+def _default_name(dataset: str, optimizers: list[str]) -> str:
+    short = [o.split(":")[0].rsplit(".", 1)[-1] for o in optimizers]
+    return "-".join([dataset, *short])[:80]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("compare")(compare)
+    app.command("run")(run)

@@ -1,0 +1,183 @@
+"""Train one trial: a fresh seeded model, a seeded batch order, metrics per epoch.
+
+This is the paired, fair comparison of the architecture doc: for one seed, every trial builds
+bit-identical initial weights and sees the same batches, so the optimizer is the only
+difference. Events are yielded (not written) so any executor can ship them to the driver.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from optbench.core.specs import EpochRecord, TrialResult, TrialSpec, TrialStarted
+from optbench.data import Dataset
+from optbench.engine.batches import BatchOrder
+from optbench.engine.callbacks import Callback, NonFiniteLossGuard, TrialContext
+from optbench.engine.env import describe_env
+from optbench.engine.fingerprint import fingerprint
+from optbench.models import LOSSES, LossInfo, build_model
+from optbench.optim import build_optimizer
+
+Event = TrialStarted | EpochRecord | TrialResult
+
+# Gradient norms are sampled, not taken every step: a norm over all parameters costs about as
+# much as a small optimizer step, and a sample every few dozen steps describes an epoch well.
+GRAD_NORM_EVERY = 32
+EVAL_CHUNK = 4096  # validation batch: large, since no gradients are kept
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """How to run (not what): these never change a trial's results, so they are not in its id."""
+
+    threads: int = 1
+    histogram_freq: int = 1  # epochs between weight/gradient histograms; 0 = never
+
+
+def train_trial(
+    spec: TrialSpec,
+    data: Dataset,
+    options: TrainOptions = TrainOptions(),
+    callbacks: Sequence[Callback] = (),
+) -> Iterator[Event]:
+    """Train `spec` on `data`, yielding TrialStarted, one EpochRecord per epoch, a TrialResult."""
+    torch.set_num_threads(options.threads)
+    device = torch.device(spec.device)
+    x_train, y_train = data.train.x.to(device), data.train.y.to(device)
+    x_val, y_val = data.test.x.to(device), data.test.y.to(device)
+    model = build_model(spec.model, data.input_shape, data.num_classes, seed=spec.seed).to(device)
+    optimizer = build_optimizer(spec.optimizer, model.parameters())
+    loss = LOSSES.get(spec.loss)
+    order = BatchOrder(len(y_train), spec.batch_size, spec.seed)
+    probe = _first_batch(order)
+    ctx = TrialContext(
+        spec=spec,
+        model=model,
+        optimizer=optimizer,
+        num_classes=data.num_classes,
+        probe=(x_train[probe], y_train[probe]),
+    )
+    callbacks = [NonFiniteLossGuard(), *callbacks]
+
+    first_loss = _loss_on(model, loss, *ctx.probe, data.num_classes)
+    for cb in callbacks:
+        ctx.findings += cb.on_trial_start(ctx, first_loss)
+    yield TrialStarted(
+        spec.id, fingerprint(model), first_loss, describe_env(options.threads, spec.device)
+    )
+
+    for epoch in range(1, spec.epochs + 1):
+        record = _train_epoch(ctx, loss, order, x_train, y_train, epoch, callbacks)
+        record.val_loss, record.val_acc = evaluate(model, loss, x_val, y_val, data.num_classes)
+        if options.histogram_freq and epoch % options.histogram_freq == 0:
+            record.histograms = _histograms(model)
+        for cb in callbacks:
+            ctx.findings += cb.on_epoch_end(ctx, record)
+        yield record
+        if ctx.stop_reason:
+            break
+    status = "stopped" if ctx.stop_reason else "finished"
+    yield TrialResult(spec.id, status, fingerprint(model), ctx.stop_reason, ctx.findings)
+
+
+def _first_batch(order: BatchOrder) -> torch.Tensor:
+    """Indices of the first batch of epoch 1, without consuming the batch order."""
+    state = order.get_state()
+    first = next(order.epoch())
+    order.set_state(state)
+    return first
+
+
+def _loss_on(
+    model: nn.Module, loss: LossInfo, x: torch.Tensor, y: torch.Tensor, num_classes: int
+) -> float:
+    """Loss of the model as it is now on (x, y): the untrained model's first-batch loss."""
+    with torch.no_grad():
+        return float(loss.loss(model(x), loss.encode(y, num_classes)))
+
+
+def _train_epoch(
+    ctx: TrialContext,
+    loss_info: LossInfo,
+    order: BatchOrder,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    epoch: int,
+    callbacks: Sequence[Callback],
+) -> EpochRecord:
+    """One pass over the training set; train metrics are running means, as Keras reports."""
+    model, optimizer, classes = ctx.model, ctx.optimizer, ctx.num_classes
+    model.train()
+    loss_sum = torch.zeros((), dtype=torch.float64, device=x.device)
+    correct = torch.zeros((), dtype=torch.int64, device=x.device)
+    norms: list[torch.Tensor] = []
+    sampled = [cb for cb in callbacks if cb.sample_every]
+    start = time.perf_counter()
+    for batch_index, idx in enumerate(order.epoch()):
+        xb, yb = x[idx], y[idx]
+        optimizer.zero_grad(set_to_none=True)
+        outputs = model(xb)
+        loss = loss_info.loss(outputs, loss_info.encode(yb, classes))
+        loss.backward()
+        if batch_index % GRAD_NORM_EVERY == 0:
+            norms.append(_grad_norm(model))
+        watching = [cb for cb in sampled if batch_index % cb.sample_every == 0] if sampled else ()
+        for cb in watching:
+            ctx.findings += cb.on_after_backward(ctx, loss, outputs)
+        optimizer.step()
+        ctx.step += 1
+        for cb in watching:
+            ctx.findings += cb.on_step_end(ctx, loss)
+        with torch.no_grad():
+            loss_sum += loss.detach() * len(idx)
+            correct += loss_info.correct(outputs, yb)
+        if ctx.stop_reason:
+            break
+    n = len(y)
+    return EpochRecord(
+        trial_id=ctx.spec.id,
+        epoch=epoch,
+        train_loss=float(loss_sum) / n,
+        train_acc=int(correct) / n,
+        val_loss=math.nan,
+        val_acc=math.nan,
+        seconds=time.perf_counter() - start,
+        lr=float(optimizer.param_groups[0]["lr"]),
+        grad_norm=float(torch.stack(norms).mean()) if norms else math.nan,
+    )
+
+
+def _grad_norm(model: nn.Module) -> torch.Tensor:
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+
+
+@torch.no_grad()
+def evaluate(
+    model: nn.Module, loss: LossInfo, x: torch.Tensor, y: torch.Tensor, num_classes: int
+) -> tuple[float, float]:
+    """Mean loss and accuracy over (x, y), in large chunks."""
+    model.eval()
+    loss_sum, correct = 0.0, 0
+    for xs, ys in zip(x.split(EVAL_CHUNK), y.split(EVAL_CHUNK), strict=True):
+        outputs = model(xs)
+        loss_sum += float(loss.loss(outputs, loss.encode(ys, num_classes))) * len(ys)
+        correct += int(loss.correct(outputs, ys))
+    model.train()
+    return loss_sum / len(y), correct / len(y)
+
+
+def _histograms(model: nn.Module) -> dict[str, object]:
+    """Weights and last-step gradients per parameter (Keras' histogram_freq=1), as numpy."""
+    out: dict[str, object] = {}
+    for name, p in model.named_parameters():
+        out[f"weights/{name}"] = p.detach().cpu().numpy().copy()
+        if p.grad is not None:
+            out[f"grads/{name}"] = p.grad.detach().cpu().numpy().copy()
+    return out

@@ -1,0 +1,86 @@
+"""The model registry, and `build_model`, which makes the fresh seeded model of a trial."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from optbench.core.errors import ConfigError
+from optbench.core.registry import Registry, suggest
+from optbench.core.specs import ModelSpec
+from optbench.models.init import apply_init
+from optbench.models.mlp import ACTIVATIONS, MLP
+
+Builder = Callable[[ModelSpec, tuple[int, ...], int], nn.Module]
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    description: str
+    build: Builder
+
+
+MODELS: Registry[ModelInfo] = Registry("model")
+MODELS.register(
+    "mlp",
+    ModelInfo(
+        name="mlp",
+        description="Flatten → Dense(h, activation) per hidden size → Dense(classes), logits out.",
+        build=lambda spec, shape, classes: MLP(shape, spec.hidden, classes, spec.activation),
+    ),
+)
+
+INIT_PROFILES = ("torch", "keras")
+
+
+def parse_model(text: str, *, init: str = "torch", activation: str = "relu") -> ModelSpec:
+    """`mlp`, `mlp:128` (the seed model), `mlp:256,128`, `mlp:128,activation=tanh`."""
+    name, _, rest = text.strip().partition(":")
+    hidden: list[int] = []
+    for token in filter(None, (t.strip() for t in rest.split(","))):
+        key, eq, value = token.partition("=")
+        if eq and key == "activation":
+            activation = value
+        elif token.isdigit() and int(token) > 0:
+            hidden.append(int(token))
+        else:
+            raise ConfigError(
+                f"Bad model '{text}': '{token}' is neither a hidden size nor activation=NAME. "
+                "Example: mlp:256,128,activation=tanh"
+            )
+    spec = ModelSpec(
+        name=name.lower(), hidden=tuple(hidden) or (128,), activation=activation, init=init
+    )  # type: ignore[arg-type]
+    validate_model(spec)
+    return spec
+
+
+def validate_model(spec: ModelSpec) -> None:
+    MODELS.get(spec.name)
+    if spec.activation not in ACTIVATIONS:
+        hint = suggest(spec.activation, list(ACTIVATIONS))
+        raise ConfigError(
+            f"Unknown activation '{spec.activation}'.{hint} Known: {', '.join(ACTIVATIONS)}."
+        )
+    if spec.init not in INIT_PROFILES:
+        raise ConfigError(f"`init` must be 'torch' or 'keras'. Received: init={spec.init!r}")
+
+
+def build_model(
+    spec: ModelSpec, input_shape: tuple[int, ...], num_classes: int, *, seed: int
+) -> nn.Module:
+    """A fresh model whose initial weights depend only on (spec, shapes, seed).
+
+    The global RNG is forked so that building a model never disturbs other random streams,
+    and two trials of one seed get bit-identical weights whatever optimizer follows.
+    """
+    validate_model(spec)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = MODELS.get(spec.name).build(spec, input_shape, num_classes)
+        apply_init(model, spec.init)
+    return model

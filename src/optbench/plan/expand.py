@@ -1,0 +1,46 @@
+"""StudySpec → TrialSpecs: every optimizer grid point × every seed, hyperparameters resolved."""
+
+from __future__ import annotations
+
+from optbench.core.errors import ConfigError
+from optbench.core.specs import StudySpec, TrialSpec
+from optbench.optim import expand_optimizer_grid, resolve_optimizer
+
+
+def expand(study: StudySpec) -> list[TrialSpec]:
+    """One trial per (optimizer grid point, seed), seeds innermost so a seed's trials are paired.
+
+    Hyperparameters are resolved to the full set of the chosen profile, so a trial's id changes
+    whenever anything that affects its result changes (and only then).
+    """
+    trials: list[TrialSpec] = []
+    for opt in study.optimizers:
+        for point in expand_optimizer_grid(opt):
+            resolved = resolve_optimizer(point)
+            for seed in study.seeds:
+                trials.append(
+                    TrialSpec(
+                        dataset=study.dataset,
+                        model=study.model,
+                        optimizer=resolved,
+                        seed=seed,
+                        epochs=study.epochs,
+                        batch_size=study.batch_size,
+                        loss=study.loss,
+                        device=study.device,
+                        optimizer_label=point.label,
+                    )
+                )
+    _check_unique(trials)
+    return trials
+
+
+def _check_unique(trials: list[TrialSpec]) -> None:
+    seen: dict[str, TrialSpec] = {}
+    for trial in trials:
+        if trial.id in seen:
+            raise ConfigError(
+                f"Two entries of the study describe the same trial ({trial.label}). "
+                "Remove the duplicate optimizer or seed."
+            )
+        seen[trial.id] = trial

@@ -1,0 +1,307 @@
+"""Study files (TOML) and flag dictionaries → a validated StudySpec, every problem at once.
+
+The `compare` command builds the same raw dictionary from its flags, so a study file and its
+flag form are validated by one code path and mean exactly the same thing.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from optbench.core.errors import ConfigError, OptbenchError
+from optbench.core.registry import suggest
+from optbench.core.specs import DatasetSpec, ModelSpec, OptimizerSpec, StudySpec
+from optbench.data import DATASETS
+from optbench.models import LOSSES, validate_model
+from optbench.optim import expand_optimizer_grid, parse_optimizer, resolve_optimizer
+
+MAX_EPOCHS = 100_000  # beyond this a typo is likelier than a plan
+MAX_BATCH = 10_000_000
+PROFILES = ("torch", "keras")
+EXECUTORS = ("local",)
+
+_TOP_KEYS = (
+    "name",
+    "epochs",
+    "batch_size",
+    "seeds",
+    "profile",
+    "loss",
+    "device",
+    "executor",
+    "workers",
+    "histogram_freq",
+    "dataset",
+    "model",
+    "optimizers",
+)
+_DATASET_KEYS = ("name", "path", "scale", "train_size", "test_size", "classes")
+_MODEL_KEYS = ("name", "hidden", "activation", "init")
+
+
+def load_study_file(path: Path) -> StudySpec:
+    """Read and validate a TOML study file."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"Study file {path} does not exist.") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"Study file {path} is not UTF-8 text ({exc}).") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"Study file {path} is not valid TOML: {exc}. "
+            "See studies/seed-mnist.toml for an example."
+        ) from None
+    raw.setdefault("name", path.stem)
+    return parse_study(raw, source=f"study file {path}")
+
+
+def parse_study(raw: dict[str, Any], *, source: str = "study") -> StudySpec:
+    """Validate a raw study dictionary; raise one ConfigError listing every problem."""
+    problems: list[str] = []
+    _unknown_keys(raw, _TOP_KEYS, "", problems)
+    profile = _choice(raw, "profile", PROFILES, "torch", problems)
+    spec_args: dict[str, Any] = {
+        "name": _typed(raw, "name", str, "study", problems),
+        "epochs": _int_in(raw, "epochs", 10, 1, MAX_EPOCHS, problems),
+        "batch_size": _int_in(raw, "batch_size", 64, 1, MAX_BATCH, problems),
+        "seeds": _seeds(raw.get("seeds", [0]), problems),
+        "loss": _choice(raw, "loss", tuple(LOSSES.names()), "cross_entropy", problems),
+        "device": _device(raw.get("device", "cpu"), problems),
+        "executor": _choice(raw, "executor", EXECUTORS, "local", problems),
+        "workers": _optional_int(raw, "workers", 1, 4096, problems),
+        "histogram_freq": _int_in(raw, "histogram_freq", 1, 0, MAX_EPOCHS, problems),
+        "dataset": _dataset(raw.get("dataset"), problems),
+        "model": _model(raw.get("model", "mlp"), profile, problems),
+        "optimizers": _optimizers(raw.get("optimizers"), profile, problems),
+    }
+    if problems:
+        raise ConfigError.collect(problems, source=source)
+    return StudySpec(**spec_args)
+
+
+# -- sections -------------------------------------------------------------------------------
+
+
+def _dataset(value: Any, problems: list[str]) -> DatasetSpec | None:
+    if value is None:
+        problems.append('`dataset` is required, e.g. dataset = "fashion-mnist".')
+        return None
+    table = {"name": value} if isinstance(value, str) else value
+    if not isinstance(table, dict):
+        problems.append(f"`dataset` must be a name or a table. Received: {value!r}")
+        return None
+    _unknown_keys(table, _DATASET_KEYS, "dataset.", problems)
+    name = _typed(table, "name", str, None, problems, prefix="dataset.")
+    if name is None:
+        problems.append("`dataset.name` is required.")
+        return None
+    if name not in DATASETS:
+        problems.append(
+            f"Unknown dataset '{name}'.{suggest(name, DATASETS.names())} "
+            f"Known: {', '.join(DATASETS.names())}."
+        )
+    path = _typed(table, "path", str, None, problems, prefix="dataset.")
+    options = {"classes": table["classes"]} if "classes" in table else {}
+    return DatasetSpec(
+        name=name,
+        path=str(Path(path).expanduser()) if path else None,
+        scale=_typed(table, "scale", bool, True, problems, prefix="dataset."),
+        train_size=_optional_int(table, "train_size", 1, 10**9, problems, prefix="dataset."),
+        test_size=_optional_int(table, "test_size", 1, 10**9, problems, prefix="dataset."),
+        options=options,
+    )
+
+
+def _model(value: Any, profile: str, problems: list[str]) -> ModelSpec | None:
+    table = {"name": value} if isinstance(value, str) else value
+    if not isinstance(table, dict):
+        problems.append(f"`model` must be a name or a table. Received: {value!r}")
+        return None
+    _unknown_keys(table, _MODEL_KEYS, "model.", problems)
+    hidden = table.get("hidden", [128])
+    if isinstance(hidden, int):
+        hidden = [hidden]
+    if not (
+        isinstance(hidden, list)
+        and hidden
+        and all(isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in hidden)
+    ):
+        problems.append(f"`model.hidden` must be a list of positive integers. Received: {hidden!r}")
+        hidden = [128]
+    spec = ModelSpec(
+        name=_typed(table, "name", str, "mlp", problems, prefix="model."),
+        hidden=tuple(hidden),
+        activation=_typed(table, "activation", str, "relu", problems, prefix="model."),
+        init=_typed(table, "init", str, profile, problems, prefix="model."),  # type: ignore[arg-type]
+    )
+    return _collecting(problems, lambda: (validate_model(spec), spec)[1])
+
+
+def _optimizers(value: Any, profile: str, problems: list[str]) -> tuple[OptimizerSpec, ...]:
+    if not value or not isinstance(value, list):
+        problems.append(
+            "`optimizers` must be a non-empty list, e.g. "
+            'optimizers = ["adam", "adagrad", "rmsprop"].'
+        )
+        return ()
+    specs: list[OptimizerSpec] = []
+    for i, item in enumerate(value):
+        spec = _collecting(
+            problems, lambda item=item: _optimizer(item, profile), where=f"optimizers[{i}]"
+        )
+        if spec is not None:
+            specs.append(spec)
+    return tuple(specs)
+
+
+def _optimizer(item: Any, profile: str) -> OptimizerSpec:
+    spec = _optimizer_spec(item, profile)
+    for point in expand_optimizer_grid(spec):  # every grid point must be a valid optimizer
+        resolve_optimizer(point)
+    return spec
+
+
+def _optimizer_spec(item: Any, profile: str) -> OptimizerSpec:
+    if isinstance(item, str):
+        return parse_optimizer(item, profile=profile)
+    if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+        raise ConfigError(
+            f"each optimizer must be a name or a table with `name`. Received: {item!r}"
+        )
+    hparams = {k: v for k, v in item.items() if k not in ("name", "profile")}
+    item_profile = item.get("profile", profile)
+    if item_profile not in PROFILES:
+        raise ConfigError(f"`profile` must be 'torch' or 'keras'. Received: {item_profile!r}")
+    base = parse_optimizer(item["name"], profile=item_profile)
+    return OptimizerSpec(base.name, {**base.hparams, **hparams}, item_profile)
+
+
+# -- field helpers --------------------------------------------------------------------------
+
+
+def _collecting(problems: list[str], make: Callable[[], Any], where: str = "") -> Any:
+    try:
+        return make()
+    except OptbenchError as exc:
+        problems.extend(
+            f"{where}: {p}" if where else p for p in getattr(exc, "problems", [str(exc)])
+        )
+        return None
+
+
+def _unknown_keys(
+    table: dict[str, Any], known: tuple[str, ...], prefix: str, problems: list[str]
+) -> None:
+    for key in table:
+        if key not in known:
+            problems.append(
+                f"Unknown key `{prefix}{key}`.{suggest(key, known)} Known: {', '.join(known)}."
+            )
+
+
+def _typed(
+    table: dict[str, Any], key: str, kind: type, default: Any, problems: list[str], prefix: str = ""
+) -> Any:
+    value = table.get(key, default)
+    if value is None or (
+        isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
+    ):
+        return value
+    problems.append(f"`{prefix}{key}` must be {kind.__name__}. Received: {key}={value!r}")
+    return default
+
+
+def _int_in(
+    table: dict[str, Any],
+    key: str,
+    default: int,
+    low: int,
+    high: int,
+    problems: list[str],
+    prefix: str = "",
+) -> int:
+    value = table.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool):
+        problems.append(f"`{prefix}{key}` must be an integer. Received: {key}={value!r}")
+        return default
+    if not low <= value <= high:
+        problems.append(
+            f"`{prefix}{key}` must be between {low} and {high}. Received: {key}={value}"
+        )
+        return default
+    return value
+
+
+def _optional_int(
+    table: dict[str, Any], key: str, low: int, high: int, problems: list[str], prefix: str = ""
+) -> int | None:
+    if table.get(key) is None:
+        return None
+    return _int_in(table, key, low, low, high, problems, prefix)
+
+
+def _choice(
+    table: dict[str, Any], key: str, choices: tuple[str, ...], default: str, problems: list[str]
+) -> str:
+    value = table.get(key, default)
+    if value not in choices:
+        problems.append(
+            f"`{key}` must be one of {', '.join(choices)}. Received: {key}={value!r}"
+            f"{suggest(str(value), choices)}"
+        )
+        return default
+    return value
+
+
+def _seeds(value: Any, problems: list[str]) -> tuple[int, ...]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value]
+    ok = (
+        isinstance(value, list)
+        and value
+        and all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**31 for s in value)
+    )
+    if not ok:
+        problems.append(
+            f"`seeds` must be a non-empty list of integers in [0, 2^31). Received: seeds={value!r}"
+        )
+        return (0,)
+    if len(set(value)) != len(value):
+        problems.append(f"`seeds` has duplicates. Received: seeds={value!r}")
+    return tuple(value)
+
+
+def _device(value: Any, problems: list[str]) -> str:
+    ok = isinstance(value, str) and (
+        value in ("cpu", "cuda", "mps") or (value.startswith("cuda:") and value[5:].isdigit())
+    )
+    if not ok:
+        problems.append(f"`device` must be cpu, cuda, cuda:N or mps. Received: device={value!r}")
+        return "cpu"
+    return value
+
+
+def study_to_toml(study: StudySpec) -> str:
+    """The study in study-file form: `optbench run config.toml` runs it again."""
+    raw = study.to_dict()
+    dataset = raw.pop("dataset")
+    dataset.update(dataset.pop("options"))
+    raw["dataset"] = dataset
+    raw["optimizers"] = [
+        {"name": o["name"], "profile": o["profile"], **o["hparams"]} for o in raw["optimizers"]
+    ]
+    return tomli_w.dumps(_drop_none(raw))
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_drop_none(v) for v in value]
+    return value

@@ -1,0 +1,77 @@
+"""TensorBoard event files per trial: scalars, weight/gradient histograms, hparams, text.
+
+One folder per trial under `<study>/tb/`, so `tensorboard --logdir <study>` lists every trial
+as a run. Tags are the same `split/name` strings as the store and the report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from torch.utils.tensorboard import SummaryWriter
+from torch.utils.tensorboard.summary import hparams
+
+from optbench.core.specs import EpochRecord, Finding, TrialSpec
+
+
+def run_name(spec: TrialSpec) -> str:
+    """Readable, unique folder name: `adam-seed0-5f5f0d95`."""
+    safe = "".join(c if c.isalnum() or c in "-_.=" else "_" for c in spec.group)
+    return f"{safe}-seed{spec.seed}-{spec.id[:8]}"
+
+
+class TensorBoardLog:
+    """Writers for the trials of one study, opened lazily and closed when a trial ends."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._writers: dict[str, SummaryWriter] = {}
+
+    def open(self, spec: TrialSpec) -> None:
+        folder = self.root / run_name(spec)
+        for stale in folder.glob("events.out.tfevents.*"):
+            stale.unlink()  # a restarted trial rewrites its run from epoch 1
+        self._writers[spec.id] = SummaryWriter(log_dir=str(folder))
+
+    def epoch(self, record: EpochRecord) -> None:
+        writer = self._writers[record.trial_id]
+        for tag, value in record.scalars().items():
+            writer.add_scalar(tag, value, record.epoch)
+        for tag, values in record.histograms.items():
+            writer.add_histogram(tag, values, record.epoch)
+        writer.flush()
+
+    def finding(self, finding: Finding) -> None:
+        writer = self._writers.get(finding.trial_id or "")
+        if writer is not None:
+            text = f"**{finding.severity}** `{finding.code}`: {finding.message} Fix: {finding.fix}"
+            writer.add_text("findings", text, finding.epoch or 0)
+
+    def close(self, spec: TrialSpec, final_metrics: dict[str, float]) -> None:
+        writer = self._writers.pop(spec.id, None)
+        if writer is None:
+            return
+        exp, ssi, sei = hparams(_hparam_values(spec), final_metrics)
+        for summary in (exp, ssi, sei):
+            writer.file_writer.add_summary(summary)
+        writer.close()
+
+    def close_all(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
+        self._writers.clear()
+
+
+def _hparam_values(spec: TrialSpec) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "optimizer": spec.optimizer.name,
+        "profile": spec.optimizer.profile,
+        "seed": spec.seed,
+        "batch_size": spec.batch_size,
+        "epochs": spec.epochs,
+        "model": spec.model.name + ":" + ",".join(map(str, spec.model.hidden)),
+    }
+    for key, value in spec.optimizer.hparams.items():
+        values[f"opt.{key}"] = value if isinstance(value, int | float | str | bool) else str(value)
+    return values
