@@ -96,8 +96,16 @@ def _run(
         if progress:
             progress.finding(finding)
 
-    workers = study.workers or max(1, min(available_cores(), len(todo)))
-    options = TrainOptions(threads=choose_threads(workers), histogram_freq=study.histogram_freq)
+    # A reuse_model study is a chain: each trial needs the previous one's weights, in order.
+    # A reuse_model study is a chain: each trial needs the previous one's weights, in order.
+    parallel = study.workers or max(1, min(available_cores(), len(todo)))
+    workers = 1 if study.reuse_model else parallel
+    options = TrainOptions(
+        threads=choose_threads(workers),
+        histogram_freq=study.histogram_freq,
+        monitors=study.monitors,
+        stop_on=study.stop_on,
+    )
     request = RunRequest(todo, options, cache_dir, {dataset_key(study.dataset): data})
     counts = _consume(
         get_executor(study.executor, workers).run(request),
@@ -173,21 +181,36 @@ def _record_study(study: StudySpec, data: Dataset, folder: Path, store: Store) -
 
 
 def _static_findings(study: StudySpec, data: Dataset) -> list[Finding]:
-    """Problems visible from the data alone, before any training."""
-    if data.scaled or data.raw_range[1] <= UNSCALED_INPUT_MAX:
-        return []
-    return [
-        Finding(
-            code="data.unscaled_inputs",
-            severity="warning",
-            message=(
-                f"Inputs are not scaled: values range over {data.raw_range}. Large inputs give "
-                "large initial logits and gradients; the seed study's 0–255 pixels are why its "
-                "validation loss stayed high for a 95% model."
-            ),
-            fix="Scale inputs to [0, 1] (the default; drop --no-scale).",
+    """Problems visible from the study and the data alone, before any training."""
+    findings = []
+    if study.reuse_model and len(study.optimizers) > 1:
+        findings.append(
+            Finding(
+                code="fairness.reused_model",
+                severity="error",
+                message=(
+                    "Each optimizer continued training the previous optimizer's model "
+                    "(reuse_model = true), as the homework did: later optimizers start from "
+                    "trained weights, so their curves and final numbers are not comparable."
+                ),
+                fix="Drop reuse_model (the default): every trial then starts from identical "
+                "fresh weights.",
+            )
         )
-    ]
+    if not data.scaled and data.raw_range[1] > UNSCALED_INPUT_MAX:
+        findings.append(
+            Finding(
+                code="data.unscaled_inputs",
+                severity="warning",
+                message=(
+                    f"Inputs are not scaled: values range over {data.raw_range}. Large inputs "
+                    "give large initial logits and gradients; the seed study's 0–255 pixels "
+                    "are why its validation loss stayed high for a 95% model."
+                ),
+                fix="Scale inputs to [0, 1] (the default; drop --no-scale).",
+            )
+        )
+    return findings
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -104,6 +104,9 @@ def compare(
         "seeds": _parse_seeds(seeds),
         "device": device,
         "histogram_freq": histogram_freq,
+        "monitors": monitors,
+        "stop_on": stop_on,
+        "reuse_model": reuse_model,
     }
     if workers is not None:
         raw["workers"] = workers

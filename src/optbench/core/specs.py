@@ -103,6 +103,8 @@ class TrialSpec:
     batch_size: int
     loss: str = "cross_entropy"
     device: str = "cpu"
+    # The trial whose final weights this one starts from (only in reuse_model studies).
+    init_from: str | None = None
     # Display name of the optimizer as the user wrote it (`adam`, `adam(lr=0.01)`); the resolved
     # `optimizer` holds every hyperparameter. Not part of the id: it cannot change a result.
     optimizer_label: str = field(default="", compare=False)
@@ -208,6 +210,11 @@ class StudySpec:
     executor: str = "local"
     workers: int | None = None  # trials side by side; None = one per core (CPU)
     histogram_freq: int = 1
+    monitors: bool = True  # runtime diagnosis callbacks (see optbench.diagnose)
+    stop_on: tuple[str, ...] = ("train.nan_loss",)  # finding codes that end a trial
+    # The homework's mistake, reproducible on purpose: each optimizer continues training the
+    # previous optimizer's model (per seed) instead of starting fresh. Flagged in the report.
+    reuse_model: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

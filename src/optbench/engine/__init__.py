@@ -1,6 +1,11 @@
 """Engine: train one trial fairly (seeded init, seeded batch order), yielding events."""
 
-from optbench.engine.callbacks import Callback, NonFiniteLossGuard, TrialContext
+from optbench.engine.callbacks import (
+    Callback,
+    KeepFinalWeights,
+    NonFiniteLossGuard,
+    TrialContext,
+)
 from optbench.engine.env import available_cores, choose_threads, describe_env
 from optbench.engine.fingerprint import fingerprint
 from optbench.engine.trainer import Event, TrainOptions, evaluate, train_trial
@@ -8,6 +13,7 @@ from optbench.engine.trainer import Event, TrainOptions, evaluate, train_trial
 __all__ = [
     "Callback",
     "Event",
+    "KeepFinalWeights",
     "NonFiniteLossGuard",
     "TrainOptions",
     "TrialContext",

@@ -78,3 +78,14 @@ class NonFiniteLossGuard(Callback):
                 epoch=record.epoch,
             )
         ]
+
+
+class KeepFinalWeights(Callback):
+    """Keeps a copy of the model's weights after every epoch (the last one is the final)."""
+
+    def __init__(self) -> None:
+        self.state: dict[str, torch.Tensor] | None = None
+
+    def on_epoch_end(self, ctx: TrialContext, record: EpochRecord) -> list[Finding]:
+        self.state = {k: v.detach().clone() for k, v in ctx.model.state_dict().items()}
+        return []

@@ -38,6 +38,8 @@ class TrainOptions:
 
     threads: int = 1
     histogram_freq: int = 1  # epochs between weight/gradient histograms; 0 = never
+    monitors: bool = True  # attach optbench.diagnose's runtime monitors
+    stop_on: tuple[str, ...] = ("train.nan_loss",)  # finding codes that end a trial
 
 
 def train_trial(
@@ -45,13 +47,20 @@ def train_trial(
     data: Dataset,
     options: TrainOptions = TrainOptions(),
     callbacks: Sequence[Callback] = (),
+    initial_state: dict[str, torch.Tensor] | None = None,
 ) -> Iterator[Event]:
-    """Train `spec` on `data`, yielding TrialStarted, one EpochRecord per epoch, a TrialResult."""
+    """Train `spec` on `data`, yielding TrialStarted, one EpochRecord per epoch, a TrialResult.
+
+    `initial_state` replaces the fresh seeded weights: only for `reuse_model` studies, which
+    reproduce the homework's mistake of training one model through several optimizers.
+    """
     torch.set_num_threads(options.threads)
     device = torch.device(spec.device)
     x_train, y_train = data.train.x.to(device), data.train.y.to(device)
     x_val, y_val = data.test.x.to(device), data.test.y.to(device)
     model = build_model(spec.model, data.input_shape, data.num_classes, seed=spec.seed).to(device)
+    if initial_state is not None:
+        model.load_state_dict(initial_state)
     optimizer = build_optimizer(spec.optimizer, model.parameters())
     loss = LOSSES.get(spec.loss)
     order = BatchOrder(len(y_train), spec.batch_size, spec.seed)

@@ -4,21 +4,46 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from optbench.core.errors import DataError
-from optbench.engine import Event, train_trial
+import torch
+
+from optbench.core.errors import DataError, TrainingError
+from optbench.core.specs import TrialSpec
+from optbench.engine import Event, KeepFinalWeights, train_trial
 from optbench.executors.base import DatasetCache, RunRequest, failed
+
+State = dict[str, torch.Tensor]
 
 
 class LocalExecutor:
-    """Runs every trial in the calling process, in order."""
+    """Runs every trial in the calling process, in order.
+
+    The only executor that can chain trials, as `reuse_model` studies need.
+    """
 
     def run(self, request: RunRequest) -> Iterator[Event]:
         datasets = DatasetCache(request.cache_dir, request.preloaded)
+        final_states: dict[str, State] = {}
         for trial in request.trials:
             data = datasets.get(trial.dataset)  # a DataError ends the study: nothing can run
+            keep = KeepFinalWeights()
             try:
-                yield from train_trial(trial, data, request.options)
+                initial = _initial_state(trial, final_states)
+                yield from train_trial(trial, data, request.options, [keep], initial)
             except DataError:
                 raise
             except Exception as exc:
+                # One broken trial is recorded as failed; the study goes on.
                 yield failed(trial, exc)
+            if keep.state is not None:
+                final_states[trial.id] = keep.state
+
+
+def _initial_state(trial: TrialSpec, final_states: dict[str, State]) -> State | None:
+    if trial.init_from is None:
+        return None
+    if trial.init_from not in final_states:
+        raise TrainingError(
+            f"{trial.label} continues the model of trial {trial.init_from} (reuse_model), whose "
+            "weights are not in this process. Re-run the whole study in a new folder."
+        )
+    return final_states[trial.init_from]

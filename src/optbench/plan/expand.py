@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from optbench.core.errors import ConfigError
 from optbench.core.specs import StudySpec, TrialSpec
 from optbench.optim import expand_optimizer_grid, resolve_optimizer
@@ -32,7 +34,18 @@ def expand(study: StudySpec) -> list[TrialSpec]:
                     )
                 )
     _check_unique(trials)
-    return trials
+    return _chain_models(trials) if study.reuse_model else trials
+
+
+def _chain_models(trials: list[TrialSpec]) -> list[TrialSpec]:
+    """Homework mode: within a seed, each trial starts from the previous trial's final weights."""
+    previous: dict[int, str] = {}
+    chained: list[TrialSpec] = []
+    for trial in sorted(trials, key=lambda t: t.seed):  # stable: optimizer order kept per seed
+        link = replace(trial, init_from=previous.get(trial.seed))
+        previous[trial.seed] = link.id
+        chained.append(link)
+    return chained
 
 
 def _check_unique(trials: list[TrialSpec]) -> None:

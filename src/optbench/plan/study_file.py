@@ -36,6 +36,9 @@ _TOP_KEYS = (
     "executor",
     "workers",
     "histogram_freq",
+    "monitors",
+    "stop_on",
+    "reuse_model",
     "dataset",
     "model",
     "optimizers",
@@ -76,6 +79,9 @@ def parse_study(raw: dict[str, Any], *, source: str = "study") -> StudySpec:
         "executor": _choice(raw, "executor", EXECUTORS, "local", problems),
         "workers": _optional_int(raw, "workers", 1, 4096, problems),
         "histogram_freq": _int_in(raw, "histogram_freq", 1, 0, MAX_EPOCHS, problems),
+        "monitors": _typed(raw, "monitors", bool, True, problems),
+        "stop_on": _stop_on(raw.get("stop_on", ["train.nan_loss"]), problems),
+        "reuse_model": _typed(raw, "reuse_model", bool, False, problems),
         "dataset": _dataset(raw.get("dataset"), problems),
         "model": _model(raw.get("model", "mlp"), profile, problems),
         "optimizers": _optimizers(raw.get("optimizers"), profile, problems),
@@ -274,6 +280,16 @@ def _seeds(value: Any, problems: list[str]) -> tuple[int, ...]:
         return (0,)
     if len(set(value)) != len(value):
         problems.append(f"`seeds` has duplicates. Received: seeds={value!r}")
+    return tuple(value)
+
+
+def _stop_on(value: Any, problems: list[str]) -> tuple[str, ...]:
+    """Finding codes (`train.nan_loss`) or their last part (`nan_loss`, `diverged`)."""
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problems.append(f"`stop_on` must be a list of finding codes. Received: stop_on={value!r}")
+        return ("train.nan_loss",)
     return tuple(value)
 
 
