@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+import doctest
 import inspect
 import io
 
 import pytest
 import torch
 
+import optbench.optim
 from optbench.core.specs import OptimizerSpec
 from optbench.optim import (
     OPTIMIZERS,
@@ -172,3 +174,8 @@ def test_param_groups_with_their_own_lr(name, profile):
 def test_betas_given_as_a_list_become_a_tuple():
     spec = resolve_optimizer(OptimizerSpec("adam", {"betas": [0.5, 0.9]}))
     assert spec.hparams["betas"] == (0.5, 0.9)
+
+
+def test_docstring_examples_run():
+    result = doctest.testmod(optbench.optim, verbose=False)
+    assert result.attempted > 0 and result.failed == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from optbench.core.specs import OptimizerSpec
@@ -96,6 +96,7 @@ def _same(a: object, b: object) -> bool:
     return type(a) is type(b) and a == b
 
 
+@settings(deadline=None)
 @given(_specs)
 def test_format_then_parse_is_identity(spec):
     back = parse_optimizer(format_optimizer(spec), spec.profile)
@@ -104,12 +105,14 @@ def test_format_then_parse_is_identity(spec):
     assert all(_same(back.hparams[k], v) for k, v in spec.hparams.items())
 
 
+@settings(deadline=None)
 @given(st.lists(_specs, max_size=5))
 def test_split_undoes_joining(specs):
     texts = [format_optimizer(s) for s in specs]
     assert split_optimizer_list(",".join(texts)) == texts
 
 
+@settings(deadline=None)
 @given(st.lists(_specs, min_size=1, max_size=5))
 def test_split_then_parse_recovers_every_spec(specs):
     parsed = [

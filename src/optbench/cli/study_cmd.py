@@ -65,8 +65,21 @@ def compare(
     train_size: int | None = typer.Option(None, help="Keep only the first N training examples."),
     test_size: int | None = typer.Option(None, help="Keep only the first N test examples."),
     device: str = typer.Option("cpu", help="cpu, cuda, cuda:N."),
-    workers: int | None = typer.Option(None, help="Trials side by side (default: 1)."),
+    workers: int | None = typer.Option(None, help="Trials side by side (default: one per core)."),
     histogram_freq: int = typer.Option(1, help="Epochs between TensorBoard histograms (0: none)."),
+    monitors: bool = typer.Option(
+        True, "--monitors/--no-monitors", help="Watch trials for training problems."
+    ),
+    stop_on: str = typer.Option(
+        "train.nan_loss",
+        "--stop-on",
+        help="Finding codes that end a trial, e.g. nan_loss,diverged.",
+    ),
+    reuse_model: bool = typer.Option(
+        False,
+        "--reuse-model",
+        help="Reproduce the homework's mistake: each optimizer continues the previous one's model.",
+    ),
     name: str | None = typer.Option(
         None, help="Study name (default: from dataset and optimizers)."
     ),
