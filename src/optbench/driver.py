@@ -107,8 +107,9 @@ def _run(
         stop_on=study.stop_on,
     )
     request = RunRequest(todo, options, cache_dir, {dataset_key(study.dataset): data})
+    executor = get_executor(study.executor, workers, study.address, study.num_cpus, study.num_gpus)
     counts = _consume(
-        get_executor(study.executor, workers).run(request),
+        executor.run(request),
         {t.id: t for t in todo},
         store,
         TensorBoardLog(folder / "tb"),

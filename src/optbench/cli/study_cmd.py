@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from optbench.cli.render import print_results
 from optbench.core.errors import ConfigError
 from optbench.models import parse_model
 from optbench.optim import split_optimizer_list
+from optbench.plan import study_to_toml
 
 console = Console()
 
@@ -80,6 +82,10 @@ def compare(
         "--reuse-model",
         help="Reproduce the homework's mistake: each optimizer continues the previous one's model.",
     ),
+    executor: str = typer.Option("local", help="local (this machine) or ray (a Ray cluster)."),
+    address: str | None = typer.Option(
+        None, help="Ray cluster address: auto or host:port (default: start a local Ray)."
+    ),
     name: str | None = typer.Option(
         None, help="Study name (default: from dataset and optimizers)."
     ),
@@ -120,7 +126,10 @@ def compare(
         "monitors": monitors,
         "stop_on": stop_on,
         "reuse_model": reuse_model,
+        "executor": executor,
     }
+    if address is not None:
+        raw["address"] = address
     if workers is not None:
         raw["workers"] = workers
     execute(api.parse_study(raw), out)
@@ -129,9 +138,16 @@ def compare(
 def run(
     study_file: Path = typer.Argument(..., help="A TOML study file (see studies/)."),
     out: Path | None = typer.Option(None, help="Study folder (default: runs/<name>)."),
+    executor: str | None = typer.Option(None, help="Override the file's executor: local or ray."),
+    address: str | None = typer.Option(None, help="Ray cluster address: auto or host:port."),
 ) -> None:
     """Run (or resume) the study described by a TOML file."""
-    execute(study_file, out)
+    study = api.load_study(study_file)
+    overrides = {k: v for k, v in {"executor": executor, "address": address}.items() if v}
+    if overrides:  # re-validated: the same rules as in the file
+        raw = tomllib.loads(study_to_toml(study))
+        study = api.parse_study({**raw, **overrides})
+    execute(study, out)
 
 
 def _parse_seeds(text: str) -> list[int]:

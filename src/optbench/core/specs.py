@@ -89,6 +89,24 @@ class ModelSpec:
     hidden: tuple[int, ...] = (128,)
     activation: str = "relu"
     init: Profile = "torch"
+    # The output layer: `head_units` units (None = one per class) and its activation
+    # ("linear" = logits, which the default cross-entropy loss expects).
+    head_units: int | None = None
+    head_activation: str = "linear"
+
+
+@dataclass(frozen=True)
+class HeadSpec:
+    """One output-layer configuration of a head study: units × activation × loss."""
+
+    units: int | None = None  # None = one unit per class
+    activation: str = "linear"
+    loss: str = "cross_entropy"
+
+    @property
+    def label(self) -> str:
+        units = "C" if self.units is None else str(self.units)
+        return f"{units}×{self.activation} + {self.loss}"
 
 
 @dataclass(frozen=True)
@@ -215,6 +233,13 @@ class StudySpec:
     # The homework's mistake, reproducible on purpose: each optimizer continues training the
     # previous optimizer's model (per seed) instead of starting fresh. Flagged in the report.
     reuse_model: bool = False
+    # Head study: when given, every head × optimizer × seed is a trial (overrides `loss`).
+    heads: tuple[HeadSpec, ...] = ()
+    # Ray executor: cluster address ("auto", "host:port"; None = start a local one) and the
+    # resources each trial asks for.
+    address: str | None = None
+    num_cpus: float = 1.0
+    num_gpus: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

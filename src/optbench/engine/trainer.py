@@ -74,7 +74,7 @@ def train_trial(
     )
     callbacks = [NonFiniteLossGuard(), *callbacks]
 
-    first_loss = _loss_on(model, loss, *ctx.probe, data.num_classes)
+    first_loss = _loss_on(model, loss, *ctx.probe)
     for cb in callbacks:
         ctx.findings += cb.on_trial_start(ctx, first_loss)
     yield TrialStarted(
@@ -83,7 +83,7 @@ def train_trial(
 
     for epoch in range(1, spec.epochs + 1):
         record = _train_epoch(ctx, loss, order, x_train, y_train, epoch, callbacks)
-        record.val_loss, record.val_acc = evaluate(model, loss, x_val, y_val, data.num_classes)
+        record.val_loss, record.val_acc = evaluate(model, loss, x_val, y_val)
         if options.histogram_freq and epoch % options.histogram_freq == 0:
             record.histograms = _histograms(model)
         for cb in callbacks:
@@ -103,12 +103,11 @@ def _first_batch(order: BatchOrder) -> torch.Tensor:
     return first
 
 
-def _loss_on(
-    model: nn.Module, loss: LossInfo, x: torch.Tensor, y: torch.Tensor, num_classes: int
-) -> float:
+def _loss_on(model: nn.Module, loss: LossInfo, x: torch.Tensor, y: torch.Tensor) -> float:
     """Loss of the model as it is now on (x, y): the untrained model's first-batch loss."""
     with torch.no_grad():
-        return float(loss.loss(model(x), loss.encode(y, num_classes)))
+        outputs = model(x)
+        return float(loss.loss(outputs, loss.encode(y, outputs)))
 
 
 def _train_epoch(
@@ -121,7 +120,7 @@ def _train_epoch(
     callbacks: Sequence[Callback],
 ) -> EpochRecord:
     """One pass over the training set; train metrics are running means, as Keras reports."""
-    model, optimizer, classes = ctx.model, ctx.optimizer, ctx.num_classes
+    model, optimizer = ctx.model, ctx.optimizer
     model.train()
     loss_sum = torch.zeros((), dtype=torch.float64, device=x.device)
     correct = torch.zeros((), dtype=torch.int64, device=x.device)
@@ -132,7 +131,7 @@ def _train_epoch(
         xb, yb = x[idx], y[idx]
         optimizer.zero_grad(set_to_none=True)
         outputs = model(xb)
-        loss = loss_info.loss(outputs, loss_info.encode(yb, classes))
+        loss = loss_info.loss(outputs, loss_info.encode(yb, outputs))
         loss.backward()
         if batch_index % GRAD_NORM_EVERY == 0:
             norms.append(_grad_norm(model))
@@ -169,14 +168,14 @@ def _grad_norm(model: nn.Module) -> torch.Tensor:
 
 @torch.no_grad()
 def evaluate(
-    model: nn.Module, loss: LossInfo, x: torch.Tensor, y: torch.Tensor, num_classes: int
+    model: nn.Module, loss: LossInfo, x: torch.Tensor, y: torch.Tensor
 ) -> tuple[float, float]:
     """Mean loss and accuracy over (x, y), in large chunks."""
     model.eval()
     loss_sum, correct = 0.0, 0
     for xs, ys in zip(x.split(EVAL_CHUNK), y.split(EVAL_CHUNK), strict=True):
         outputs = model(xs)
-        loss_sum += float(loss.loss(outputs, loss.encode(ys, num_classes))) * len(ys)
+        loss_sum += float(loss.loss(outputs, loss.encode(ys, outputs))) * len(ys)
         correct += int(loss.correct(outputs, ys))
     model.train()
     return loss_sum / len(y), correct / len(y)

@@ -27,11 +27,12 @@ class LossInfo:
     description: str
     loss: LossFn
     correct: CorrectFn
-    encode: Callable[[torch.Tensor, int], torch.Tensor]  # (index labels, classes) → targets
+    # (index labels, model outputs) → the targets this loss expects (index, one-hot, …)
+    encode: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
     expected_initial: Callable[[int], float] | None = None  # loss at chance, given classes
 
 
-def _index(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
+def _index(labels: torch.Tensor, outputs: torch.Tensor) -> torch.Tensor:
     return labels
 
 

@@ -23,8 +23,20 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 }
 
 
+HEAD_MODULES: dict[str, type[nn.Module]] = {
+    "linear": nn.Identity,
+    "softmax": lambda: nn.Softmax(dim=-1),  # type: ignore[dict-item]
+    "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "relu": nn.ReLU,
+}
+
+
 class MLP(nn.Module):
-    """Flatten, `hidden` Linear+activation blocks, then a Linear head of `num_classes` units."""
+    """Flatten, `hidden` Linear+activation blocks, then the head: Linear(units) + activation.
+
+    The default head is `num_classes` linear units (logits).
+    """
 
     def __init__(
         self,
@@ -32,14 +44,18 @@ class MLP(nn.Module):
         hidden: tuple[int, ...],
         num_classes: int,
         activation: str = "relu",
+        head_units: int | None = None,
+        head_activation: str = "linear",
     ) -> None:
         super().__init__()
         sizes = [math.prod(input_shape), *hidden]
         layers: list[nn.Module] = [nn.Flatten()]
         for fan_in, fan_out in itertools.pairwise(sizes):
             layers += [nn.Linear(fan_in, fan_out), ACTIVATIONS[activation]()]
-        layers.append(nn.Linear(sizes[-1], num_classes))
+        layers.append(nn.Linear(sizes[-1], head_units or num_classes))
+        if head_activation != "linear":
+            layers.append(HEAD_MODULES[head_activation]())
         self.net = nn.Sequential(*layers)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # [B, *input_shape] → [B, classes]
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # [B, *input_shape] → [B, units]
         return self.net(x)

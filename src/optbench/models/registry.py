@@ -30,11 +30,14 @@ MODELS.register(
     ModelInfo(
         name="mlp",
         description="Flatten → Dense(h, activation) per hidden size → Dense(classes), logits out.",
-        build=lambda spec, shape, classes: MLP(shape, spec.hidden, classes, spec.activation),
+        build=lambda spec, shape, classes: MLP(
+            shape, spec.hidden, classes, spec.activation, spec.head_units, spec.head_activation
+        ),
     ),
 )
 
 INIT_PROFILES = ("torch", "keras")
+HEAD_ACTIVATIONS = ("linear", "softmax", "sigmoid", "tanh", "relu")
 
 
 def parse_model(text: str, *, init: str = "torch", activation: str = "relu") -> ModelSpec:
@@ -68,6 +71,14 @@ def validate_model(spec: ModelSpec) -> None:
         )
     if spec.init not in INIT_PROFILES:
         raise ConfigError(f"`init` must be 'torch' or 'keras'. Received: init={spec.init!r}")
+    if spec.head_activation not in HEAD_ACTIVATIONS:
+        hint = suggest(spec.head_activation, HEAD_ACTIVATIONS)
+        raise ConfigError(
+            f"Unknown head activation '{spec.head_activation}'.{hint} "
+            f"Known: {', '.join(HEAD_ACTIVATIONS)}."
+        )
+    if spec.head_units is not None and spec.head_units < 1:
+        raise ConfigError(f"`head_units` must be >= 1. Received: head_units={spec.head_units}")
 
 
 def build_model(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from optbench.core.errors import ConfigError
-from optbench.core.specs import StudySpec, TrialSpec
+from optbench.core.specs import HeadSpec, OptimizerSpec, StudySpec, TrialSpec
 from optbench.optim import expand_optimizer_grid, resolve_optimizer
 
 
@@ -16,23 +16,31 @@ def expand(study: StudySpec) -> list[TrialSpec]:
     whenever anything that affects its result changes (and only then).
     """
     trials: list[TrialSpec] = []
-    for opt in study.optimizers:
-        for point in expand_optimizer_grid(opt):
-            resolved = resolve_optimizer(point)
-            for seed in study.seeds:
-                trials.append(
-                    TrialSpec(
-                        dataset=study.dataset,
-                        model=study.model,
-                        optimizer=resolved,
-                        seed=seed,
-                        epochs=study.epochs,
-                        batch_size=study.batch_size,
-                        loss=study.loss,
-                        device=study.device,
-                        optimizer_label=point.label,
+    heads = study.heads or (None,)
+    for head in heads:
+        model = (
+            study.model
+            if head is None
+            else replace(study.model, head_units=head.units, head_activation=head.activation)
+        )
+        for opt in study.optimizers:
+            for point in expand_optimizer_grid(opt):
+                resolved = resolve_optimizer(point)
+                label = point.label if head is None else _head_label(head, point, study)
+                for seed in study.seeds:
+                    trials.append(
+                        TrialSpec(
+                            dataset=study.dataset,
+                            model=model,
+                            optimizer=resolved,
+                            seed=seed,
+                            epochs=study.epochs,
+                            batch_size=study.batch_size,
+                            loss=study.loss if head is None else head.loss,
+                            device=study.device,
+                            optimizer_label=label,
+                        )
                     )
-                )
     _check_unique(trials)
     return _chain_models(trials) if study.reuse_model else trials
 
@@ -46,6 +54,14 @@ def _chain_models(trials: list[TrialSpec]) -> list[TrialSpec]:
         previous[trial.seed] = link.id
         chained.append(link)
     return chained
+
+
+def _head_label(head: HeadSpec, point: OptimizerSpec, study: StudySpec) -> str:
+    """In a head study the head is what is compared; the optimizer joins only if several."""
+    several = len(study.optimizers) > 1 or any(
+        len(expand_optimizer_grid(o)) > 1 for o in study.optimizers
+    )
+    return f"{head.label} / {point.label}" if several else head.label
 
 
 def _check_unique(trials: list[TrialSpec]) -> None:

@@ -15,15 +15,15 @@ import tomli_w
 
 from optbench.core.errors import ConfigError, OptbenchError
 from optbench.core.registry import suggest
-from optbench.core.specs import DatasetSpec, ModelSpec, OptimizerSpec, StudySpec
+from optbench.core.specs import DatasetSpec, HeadSpec, ModelSpec, OptimizerSpec, StudySpec
 from optbench.data import DATASETS
-from optbench.models import LOSSES, validate_model
+from optbench.models import HEAD_ACTIVATIONS, LOSSES, validate_model
 from optbench.optim import expand_optimizer_grid, parse_optimizer, resolve_optimizer
 
 MAX_EPOCHS = 100_000  # beyond this a typo is likelier than a plan
 MAX_BATCH = 10_000_000
 PROFILES = ("torch", "keras")
-EXECUTORS = ("local",)
+EXECUTORS = ("local", "ray")
 
 _TOP_KEYS = (
     "name",
@@ -39,12 +39,17 @@ _TOP_KEYS = (
     "monitors",
     "stop_on",
     "reuse_model",
+    "heads",
+    "address",
+    "num_cpus",
+    "num_gpus",
     "dataset",
     "model",
     "optimizers",
 )
 _DATASET_KEYS = ("name", "path", "scale", "train_size", "test_size", "classes")
-_MODEL_KEYS = ("name", "hidden", "activation", "init")
+_HEAD_KEYS = ("units", "activation", "loss")
+_MODEL_KEYS = ("name", "hidden", "activation", "init", "head_units", "head_activation")
 
 
 def load_study_file(path: Path) -> StudySpec:
@@ -82,6 +87,10 @@ def parse_study(raw: dict[str, Any], *, source: str = "study") -> StudySpec:
         "monitors": _typed(raw, "monitors", bool, True, problems),
         "stop_on": _stop_on(raw.get("stop_on", ["train.nan_loss"]), problems),
         "reuse_model": _typed(raw, "reuse_model", bool, False, problems),
+        "heads": _heads(raw.get("heads", []), problems),
+        "address": _typed(raw, "address", str, None, problems),
+        "num_cpus": _number_in(raw, "num_cpus", 1.0, 0.0, 1024.0, problems),
+        "num_gpus": _number_in(raw, "num_gpus", 0.0, 0.0, 64.0, problems),
         "dataset": _dataset(raw.get("dataset"), problems),
         "model": _model(raw.get("model", "mlp"), profile, problems),
         "optimizers": _optimizers(raw.get("optimizers"), profile, problems),
@@ -145,6 +154,8 @@ def _model(value: Any, profile: str, problems: list[str]) -> ModelSpec | None:
         hidden=tuple(hidden),
         activation=_typed(table, "activation", str, "relu", problems, prefix="model."),
         init=_typed(table, "init", str, profile, problems, prefix="model."),  # type: ignore[arg-type]
+        head_units=_optional_int(table, "head_units", 1, 100_000, problems, prefix="model."),
+        head_activation=_typed(table, "head_activation", str, "linear", problems, "model."),
     )
     return _collecting(problems, lambda: (validate_model(spec), spec)[1])
 
@@ -281,6 +292,49 @@ def _seeds(value: Any, problems: list[str]) -> tuple[int, ...]:
     if len(set(value)) != len(value):
         problems.append(f"`seeds` has duplicates. Received: seeds={value!r}")
     return tuple(value)
+
+
+def _heads(value: Any, problems: list[str]) -> tuple[HeadSpec, ...]:
+    """`heads = [{units = 1, activation = "sigmoid", loss = "bce"}, …]` (units omitted = C)."""
+    if not isinstance(value, list):
+        problems.append(f"`heads` must be a list of tables. Received: heads={value!r}")
+        return ()
+    heads = []
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            problems.append(f"heads[{i}] must be a table. Received: {item!r}")
+            continue
+        _unknown_keys(item, _HEAD_KEYS, f"heads[{i}].", problems)
+        head = HeadSpec(
+            units=_optional_int(item, "units", 1, 100_000, problems, prefix=f"heads[{i}]."),
+            activation=_typed(item, "activation", str, "linear", problems, f"heads[{i}]."),
+            loss=_typed(item, "loss", str, "cross_entropy", problems, f"heads[{i}]."),
+        )
+        if head.activation not in HEAD_ACTIVATIONS:
+            hint = suggest(head.activation, HEAD_ACTIVATIONS)
+            problems.append(
+                f"heads[{i}]: unknown activation '{head.activation}'.{hint} "
+                f"Known: {', '.join(HEAD_ACTIVATIONS)}."
+            )
+        if head.loss not in LOSSES:
+            problems.append(
+                f"heads[{i}]: unknown loss '{head.loss}'.{suggest(head.loss, LOSSES.names())} "
+                f"Known: {', '.join(LOSSES.names())}."
+            )
+        heads.append(head)
+    return tuple(heads)
+
+
+def _number_in(
+    table: dict[str, Any], key: str, default: float, low: float, high: float, problems: list[str]
+) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        problems.append(
+            f"`{key}` must be a number in [{low:g}, {high:g}]. Received: {key}={value!r}"
+        )
+        return default
+    return float(value)
 
 
 def _stop_on(value: Any, problems: list[str]) -> tuple[str, ...]:
