@@ -45,6 +45,7 @@ class Progress(Protocol):
     def epoch_done(self, spec: TrialSpec, record: EpochRecord) -> None: ...
     def trial_done(self, spec: TrialSpec, result: TrialResult) -> None: ...
     def finding(self, finding: Finding) -> None: ...
+    def note(self, text: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -81,104 +82,189 @@ def _run(
     store: Store,
     progress: Progress | None,
 ) -> StudyOutcome:
-    _record_study(study, data, folder, store)
-    for position, trial in enumerate(trials):
-        store.add_trial(trial, position)
-    # Trials of an earlier version of this study stay in the store (nothing is lost) but the
-    # report shows the current study only.
-    store.set_meta("trial_ids", json.dumps([t.id for t in trials]))
+    changes = _record_study(study, trials, data, folder, store)
     finished = store.finished_ids()
     todo = [t for t in trials if t.id not in finished]
     if progress:
         progress.study_started(len(trials), len(trials) - len(todo), study.epochs)
+        if changes:
+            progress.note(changes)
     for finding in _static_findings(study, data):
         store.add_finding(finding)
         if progress:
             progress.finding(finding)
 
-    # A reuse_model study is a chain: each trial needs the previous one's weights, in order.
-    # A reuse_model study is a chain: each trial needs the previous one's weights, in order.
-    parallel = study.workers or max(1, min(available_cores(), len(todo)))
-    workers = 1 if study.reuse_model else parallel
-    options = TrainOptions(
+    checkpoints = CheckpointFolder(folder / "checkpoints")
+    request = RunRequest(
+        todo,
+        _options(study, todo),
+        cache_dir,
+        {dataset_key(study.dataset): data},
+        resume=checkpoints.resumable(todo, store),
+        initial_states=checkpoints.finals({t.init_from for t in todo if t.init_from}),
+    )
+    workers = 1 if study.reuse_model else _parallel(study, todo)
+    executor = get_executor(study.executor, workers, study.address, study.num_cpus, study.num_gpus)
+    writer = StudyWriter(
+        {t.id: t for t in todo}, store, TensorBoardLog(folder / "tb"), checkpoints, progress
+    )
+    writer.consume(executor.run(request))
+    report = write_report(StudyView.load(store), folder)
+    return StudyOutcome(
+        folder, report, len(trials), writer.finished, writer.failed, len(trials) - len(todo)
+    )
+
+
+def _parallel(study: StudySpec, todo: list[TrialSpec]) -> int:
+    """Trials side by side: as asked, else one per core. A reuse_model study is a chain: each
+    trial needs the previous one's weights, so it runs one trial at a time."""
+    return study.workers or max(1, min(available_cores(), len(todo)))
+
+
+def _options(study: StudySpec, todo: list[TrialSpec]) -> TrainOptions:
+    workers = 1 if study.reuse_model else _parallel(study, todo)
+    return TrainOptions(
         threads=choose_threads(workers),
         histogram_freq=study.histogram_freq,
         monitors=study.monitors,
         stop_on=study.stop_on,
     )
-    request = RunRequest(todo, options, cache_dir, {dataset_key(study.dataset): data})
-    executor = get_executor(study.executor, workers, study.address, study.num_cpus, study.num_gpus)
-    counts = _consume(
-        executor.run(request),
-        {t.id: t for t in todo},
-        store,
-        TensorBoardLog(folder / "tb"),
-        progress,
-    )
-    report = write_report(StudyView.load(store), folder)
-    return StudyOutcome(
-        folder, report, len(trials), counts["finished"], counts["failed"], len(trials) - len(todo)
-    )
 
 
-def _consume(
-    events: Iterator[object],
-    specs: dict[str, TrialSpec],
-    store: Store,
-    tb: TensorBoardLog,
-    progress: Progress | None,
-) -> dict[str, int]:
-    counts = {"finished": 0, "failed": 0}
-    last: dict[str, EpochRecord] = {}
-    try:
-        for event in events:
-            if isinstance(event, TrialStarted):
-                spec = specs[event.trial_id]
-                store.start_trial(event)
-                tb.open(spec)
-                if progress:
-                    progress.trial_started(spec)
-            elif isinstance(event, EpochRecord):
-                store.add_epoch(event)
-                tb.epoch(event)
-                last[event.trial_id] = event
-                if progress:
-                    progress.epoch_done(specs[event.trial_id], event)
-            elif isinstance(event, TrialResult):
-                spec = specs[event.trial_id]
-                _finish(event, spec, store, tb, last.get(event.trial_id), progress)
-                counts["finished" if event.status == "finished" else "failed"] += 1
-    finally:
-        tb.close_all()
-    return counts
+class CheckpointFolder:
+    """`checkpoints/<trial id>.pt`: the latest checkpoint of each trial, written atomically."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, trial_id: str) -> Path:
+        return self.root / f"{trial_id}.pt"
+
+    def write(self, trial_id: str, blob: bytes) -> None:
+        self.root.mkdir(exist_ok=True, mode=0o700)
+        _atomic_write_bytes(self.path(trial_id), blob)
+
+    def read(self, trial_id: str) -> bytes | None:
+        path = self.path(trial_id)
+        return path.read_bytes() if path.is_file() else None
+
+    def resumable(self, todo: list[TrialSpec], store: Store) -> dict[str, bytes]:
+        """Checkpoints of unfinished trials that recorded epochs before they were interrupted."""
+        found = {}
+        for trial in todo:
+            blob = self.read(trial.id)
+            if blob is not None and store.last_epoch(trial.id) > 0:
+                found[trial.id] = blob
+        return found
+
+    def finals(self, trial_ids: set[str]) -> dict[str, bytes]:
+        return {i: blob for i in trial_ids if (blob := self.read(i)) is not None}
 
 
-def _finish(
-    result: TrialResult,
-    spec: TrialSpec,
-    store: Store,
-    tb: TensorBoardLog,
-    last: EpochRecord | None,
-    progress: Progress | None,
-) -> None:
-    for finding in result.findings:
-        store.add_finding(finding)
-        tb.finding(finding)
-        if progress:
-            progress.finding(finding)
-    store.finish_trial(result)
-    final = {f"final/{k}": v for k, v in (last.scalars() if last else {}).items()}
-    tb.close(spec, final)
-    if progress:
-        progress.trial_done(spec, result)
+class StudyWriter:
+    """Records executor events as they land: store first, then checkpoint, TensorBoard, progress.
+
+    The store row of an epoch is committed before its checkpoint is written, so after a crash
+    the checkpoint is never ahead of the store; a resumed trial re-runs at most one epoch, and
+    the store forgets that epoch's old row first.
+    """
+
+    def __init__(
+        self,
+        specs: dict[str, TrialSpec],
+        store: Store,
+        tb: TensorBoardLog,
+        checkpoints: CheckpointFolder,
+        progress: Progress | None,
+    ) -> None:
+        self.specs, self.store, self.tb = specs, store, tb
+        self.checkpoints, self.progress = checkpoints, progress
+        self.last: dict[str, EpochRecord] = {}
+        self.finished = self.failed = 0
+
+    def consume(self, events: Iterator[object]) -> None:
+        try:
+            for event in events:
+                if isinstance(event, TrialStarted):
+                    self._started(event)
+                elif isinstance(event, EpochRecord):
+                    self._epoch(event)
+                elif isinstance(event, TrialResult):
+                    self._result(event)
+        finally:
+            self.tb.close_all()
+
+    def _started(self, event: TrialStarted) -> None:
+        spec = self.specs[event.trial_id]
+        self.store.start_trial(event)
+        self.tb.open(spec, event.resumed_from)
+        if self.progress:
+            self.progress.trial_started(spec)
+
+    def _epoch(self, record: EpochRecord) -> None:
+        self.store.add_epoch(record)
+        if record.checkpoint is not None:
+            self.checkpoints.write(record.trial_id, record.checkpoint)
+        self.tb.epoch(record)
+        self.last[record.trial_id] = record
+        self._announce(record.findings)
+        if self.progress:
+            self.progress.epoch_done(self.specs[record.trial_id], record)
+
+    def _result(self, result: TrialResult) -> None:
+        spec = self.specs[result.trial_id]
+        for finding in result.findings:
+            self.store.add_finding(finding)
+        self._announce(result.findings)
+        self.store.finish_trial(result)
+        last = self.last.get(result.trial_id)
+        self.tb.close(spec, {f"final/{k}": v for k, v in (last.scalars() if last else {}).items()})
+        if result.status == "finished":
+            self.finished += 1
+        else:
+            self.failed += 1
+        if self.progress:
+            self.progress.trial_done(spec, result)
+
+    def _announce(self, findings: list[Finding]) -> None:
+        for finding in findings:
+            self.tb.finding(finding)
+            if self.progress:
+                self.progress.finding(finding)
 
 
-def _record_study(study: StudySpec, data: Dataset, folder: Path, store: Store) -> None:
+def _record_study(
+    study: StudySpec, trials: list[TrialSpec], data: Dataset, folder: Path, store: Store
+) -> str:
+    """Save the study's config; return a note on what changed since the last run ('' = none).
+
+    Trials of an earlier version of the study stay in the store (nothing is lost), but the
+    report shows the current study only.
+    """
+    current = [t.id for t in trials]
+    before = json.loads(store.get_meta("trial_ids") or "null")
+    for position, trial in enumerate(trials):
+        store.add_trial(trial, position)
+    store.set_meta("trial_ids", json.dumps(current))
     store.set_meta("name", study.name)
     store.set_meta("study", stable_json(study.to_dict()))
     info = {**data.info(), "train_examples": len(data.train.y), "test_examples": len(data.test.y)}
     store.set_meta("dataset", json.dumps(info, default=str))
-    _atomic_write(folder / "config.toml", study_to_toml(study))
+    _atomic_write_bytes(folder / "config.toml", study_to_toml(study).encode())
+    return _describe_changes(before, current)
+
+
+def _describe_changes(before: list[str] | None, current: list[str]) -> str:
+    if before is None or before == current:
+        return ""
+    added = len(set(current) - set(before))
+    dropped = len(set(before) - set(current))
+    kept = len(current) - added
+    return (
+        f"The study changed since its last run: {added} new or changed trial(s) will run, "
+        f"{kept} unchanged trial(s) keep their results, and {dropped} trial(s) of the old "
+        "version are no longer part of it (kept in the store, left out of the report)."
+    )
 
 
 def _static_findings(study: StudySpec, data: Dataset) -> list[Finding]:
@@ -214,10 +300,21 @@ def _static_findings(study: StudySpec, data: Dataset) -> list[Finding]:
     return findings
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def _atomic_write_bytes(path: Path, blob: bytes) -> None:
+    """Temp file + rename: a reader sees the old file or the new one, never half of one."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(blob)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StoreError(
+            f"Could not write {path} ({exc.strerror or exc}). Free disk space or fix the folder's "
+            "permissions, then run the same command again: finished epochs are kept."
+        ) from exc
 
 
 @contextmanager

@@ -77,4 +77,6 @@ def test_divergence_stops_the_trial_with_a_finding(digits_spec, digits):
     _, records, result = _run(spec, digits)
     assert result.status == "stopped"
     assert len(records) < 5
-    assert [f.code for f in result.findings] == ["train.nan_loss"]
+    findings = [f for r in records for f in r.findings] + result.findings
+    assert [f.code for f in findings] == ["train.nan_loss"]
+    assert findings[0].epoch == records[-1].epoch  # streamed with the epoch it happened in

@@ -65,6 +65,9 @@ class RichProgress:
             return
         self.console.print(f"[green]✓[/] {spec.label} {result.status}", highlight=False)
 
+    def note(self, text: str) -> None:
+        self.console.print(f"[cyan]{text}[/]", highlight=False)
+
     def finding(self, finding: Finding) -> None:
         style = SEVERITY_STYLE.get(finding.severity, "")
         self.console.print(

@@ -18,7 +18,7 @@ from optbench.models import parse_model
 from optbench.optim import split_optimizer_list
 from optbench.plan import study_to_toml
 
-console = Console()
+console = Console(soft_wrap=True)
 
 
 def _cache_dir() -> Path:
@@ -150,6 +150,20 @@ def run(
     execute(study, out)
 
 
+def resume(
+    study_dir: Path = typer.Argument(..., help="A study folder, e.g. runs/my-study."),
+) -> None:
+    """Continue an interrupted study: finished trials are kept, the rest resume from their
+    last checkpoint."""
+    config = study_dir / "config.toml"
+    if not config.is_file():
+        raise ConfigError(
+            f"{study_dir} has no config.toml, so it is not a study folder optbench can resume. "
+            "Check the path (see `optbench show`)."
+        )
+    execute(config, study_dir)
+
+
 def _parse_seeds(text: str) -> list[int]:
     try:
         return [int(s) for s in text.split(",") if s.strip()]
@@ -165,3 +179,4 @@ def _default_name(dataset: str, optimizers: list[str]) -> str:
 def register(app: typer.Typer) -> None:
     app.command("compare")(compare)
     app.command("run")(run)
+    app.command("resume")(resume)

@@ -148,6 +148,18 @@ class TrialSpec:
 
 
 @dataclass
+class Finding:
+    """A diagnosed problem: stable code (e.g. `data.unscaled_inputs`), severity, message, fix."""
+
+    code: str
+    severity: Severity
+    message: str
+    fix: str
+    trial_id: str | None = None
+    epoch: int | None = None
+
+
+@dataclass
 class EpochRecord:
     """Metrics of one finished epoch (1-based). Tags: `train/loss`, `val/acc`, `opt/lr`, …"""
 
@@ -161,6 +173,10 @@ class EpochRecord:
     lr: float
     grad_norm: float
     histograms: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # Findings raised up to and during this epoch (stored with the epoch, so a killed trial
+    # keeps them), and the bytes of a checkpoint taken after it (None = not checkpointed).
+    findings: list[Finding] = field(default_factory=list, repr=False, compare=False)
+    checkpoint: bytes | None = field(default=None, repr=False, compare=False)
 
     def scalars(self) -> dict[str, float]:
         """Metric tag → value, the same strings in TensorBoard, the store and reports."""
@@ -176,18 +192,6 @@ class EpochRecord:
 
 
 @dataclass
-class Finding:
-    """A diagnosed problem: stable code (e.g. `data.unscaled_inputs`), severity, message, fix."""
-
-    code: str
-    severity: Severity
-    message: str
-    fix: str
-    trial_id: str | None = None
-    epoch: int | None = None
-
-
-@dataclass
 class TrialStarted:
     """Sent by a worker once a trial's model is built: proves the fair start."""
 
@@ -195,6 +199,7 @@ class TrialStarted:
     init_fingerprint: str
     first_batch_loss: float
     env: dict[str, Any]
+    resumed_from: int = 0  # the epoch a checkpoint restored (0 = a fresh start)
 
 
 @dataclass

@@ -6,12 +6,14 @@ from optbench.engine.callbacks import (
     NonFiniteLossGuard,
     TrialContext,
 )
+from optbench.engine.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from optbench.engine.env import available_cores, choose_threads, describe_env
 from optbench.engine.fingerprint import fingerprint
 from optbench.engine.trainer import Event, TrainOptions, evaluate, train_trial
 
 __all__ = [
     "Callback",
+    "Checkpoint",
     "Event",
     "KeepFinalWeights",
     "NonFiniteLossGuard",
@@ -22,5 +24,7 @@ __all__ = [
     "describe_env",
     "evaluate",
     "fingerprint",
+    "load_checkpoint",
+    "save_checkpoint",
     "train_trial",
 ]

@@ -19,6 +19,7 @@ from optbench.core.specs import EpochRecord, TrialResult, TrialSpec, TrialStarte
 from optbench.data import Dataset
 from optbench.engine.batches import BatchOrder
 from optbench.engine.callbacks import Callback, NonFiniteLossGuard, TrialContext
+from optbench.engine.checkpoint import load_checkpoint, restore, save_checkpoint
 from optbench.engine.env import describe_env
 from optbench.engine.fingerprint import fingerprint
 from optbench.models import LOSSES, LossInfo, build_model
@@ -40,6 +41,7 @@ class TrainOptions:
     histogram_freq: int = 1  # epochs between weight/gradient histograms; 0 = never
     monitors: bool = True  # attach optbench.diagnose's runtime monitors
     stop_on: tuple[str, ...] = ("train.nan_loss",)  # finding codes that end a trial
+    checkpoint_every: int = 1  # epochs between checkpoints sent to the driver; 0 = never
 
 
 def train_trial(
@@ -48,11 +50,14 @@ def train_trial(
     options: TrainOptions = TrainOptions(),
     callbacks: Sequence[Callback] = (),
     initial_state: dict[str, torch.Tensor] | None = None,
+    resume: bytes | None = None,
 ) -> Iterator[Event]:
     """Train `spec` on `data`, yielding TrialStarted, one EpochRecord per epoch, a TrialResult.
 
-    `initial_state` replaces the fresh seeded weights: only for `reuse_model` studies, which
-    reproduce the homework's mistake of training one model through several optimizers.
+    `resume`: checkpoint bytes of this trial; training continues after its epoch and gives the
+    same numbers as an uninterrupted run. `initial_state` replaces the fresh seeded weights:
+    only for `reuse_model` studies, which reproduce the homework's mistake of training one
+    model through several optimizers.
     """
     torch.set_num_threads(options.threads)
     device = torch.device(spec.device)
@@ -64,7 +69,8 @@ def train_trial(
     optimizer = build_optimizer(spec.optimizer, model.parameters())
     loss = LOSSES.get(spec.loss)
     order = BatchOrder(len(y_train), spec.batch_size, spec.seed)
-    probe = _first_batch(order)
+    # The probe is epoch 1's first batch, from a fresh generator: the same after a resume.
+    probe = next(BatchOrder(len(y_train), spec.batch_size, spec.seed).epoch())
     ctx = TrialContext(
         spec=spec,
         model=model,
@@ -74,33 +80,35 @@ def train_trial(
     )
     callbacks = [NonFiniteLossGuard(), *callbacks]
 
-    first_loss = _loss_on(model, loss, *ctx.probe)
-    for cb in callbacks:
-        ctx.findings += cb.on_trial_start(ctx, first_loss)
-    yield TrialStarted(
-        spec.id, fingerprint(model), first_loss, describe_env(options.threads, spec.device)
-    )
+    init_print, first_loss = fingerprint(model), _loss_on(model, loss, *ctx.probe)
+    done = 0
+    if resume is not None:
+        checkpoint = load_checkpoint(resume, source=f"checkpoint of trial {spec.id}")
+        restore(checkpoint, model, optimizer, order)
+        done, ctx.step = checkpoint.epoch, checkpoint.step
+    else:
+        for cb in callbacks:
+            ctx.findings += cb.on_trial_start(ctx, first_loss)
+    env = describe_env(options.threads, spec.device)
+    yield TrialStarted(spec.id, init_print, first_loss, env, resumed_from=done)
 
-    for epoch in range(1, spec.epochs + 1):
+    reported = 0  # findings already sent with an earlier record
+    for epoch in range(done + 1, spec.epochs + 1):
         record = _train_epoch(ctx, loss, order, x_train, y_train, epoch, callbacks)
         record.val_loss, record.val_acc = evaluate(model, loss, x_val, y_val)
         if options.histogram_freq and epoch % options.histogram_freq == 0:
             record.histograms = _histograms(model)
         for cb in callbacks:
             ctx.findings += cb.on_epoch_end(ctx, record)
+        record.findings, reported = ctx.findings[reported:], len(ctx.findings)
+        last = epoch == spec.epochs or ctx.stop_reason
+        if options.checkpoint_every and (epoch % options.checkpoint_every == 0 or last):
+            record.checkpoint = save_checkpoint(epoch, ctx.step, model, optimizer, order)
         yield record
         if ctx.stop_reason:
             break
     status = "stopped" if ctx.stop_reason else "finished"
-    yield TrialResult(spec.id, status, fingerprint(model), ctx.stop_reason, ctx.findings)
-
-
-def _first_batch(order: BatchOrder) -> torch.Tensor:
-    """Indices of the first batch of epoch 1, without consuming the batch order."""
-    state = order.get_state()
-    first = next(order.epoch())
-    order.set_state(state)
-    return first
+    yield TrialResult(spec.id, status, fingerprint(model), ctx.stop_reason, ctx.findings[reported:])
 
 
 def _loss_on(model: nn.Module, loss: LossInfo, x: torch.Tensor, y: torch.Tensor) -> float:

@@ -20,6 +20,10 @@ class RunRequest:
     options: TrainOptions
     cache_dir: Path
     preloaded: Mapping[str, Dataset] = field(default_factory=dict)  # by dataset_key()
+    # Checkpoint bytes per trial id: continue these trials after the checkpoint's epoch.
+    resume: Mapping[str, bytes] = field(default_factory=dict)
+    # Final checkpoints of trials that `init_from` points at (reuse_model studies).
+    initial_states: Mapping[str, bytes] = field(default_factory=dict)
 
 
 class Executor(Protocol):

@@ -8,7 +8,7 @@ import torch
 
 from optbench.core.errors import DataError, TrainingError
 from optbench.core.specs import TrialSpec
-from optbench.engine import Event, KeepFinalWeights, train_trial
+from optbench.engine import Event, KeepFinalWeights, load_checkpoint, train_trial
 from optbench.executors.base import DatasetCache, RunRequest, failed
 
 State = dict[str, torch.Tensor]
@@ -22,13 +22,17 @@ class LocalExecutor:
 
     def run(self, request: RunRequest) -> Iterator[Event]:
         datasets = DatasetCache(request.cache_dir, request.preloaded)
-        final_states: dict[str, State] = {}
+        final_states: dict[str, State] = {
+            trial_id: load_checkpoint(blob).model
+            for trial_id, blob in request.initial_states.items()
+        }
         for trial in request.trials:
             data = datasets.get(trial.dataset)  # a DataError ends the study: nothing can run
             keep = KeepFinalWeights()
             try:
                 initial = _initial_state(trial, final_states)
-                yield from train_trial(trial, data, request.options, [keep], initial)
+                resume = request.resume.get(trial.id)
+                yield from train_trial(trial, data, request.options, [keep], initial, resume)
             except DataError:
                 raise
             except Exception as exc:
@@ -44,6 +48,6 @@ def _initial_state(trial: TrialSpec, final_states: dict[str, State]) -> State | 
     if trial.init_from not in final_states:
         raise TrainingError(
             f"{trial.label} continues the model of trial {trial.init_from} (reuse_model), whose "
-            "weights are not in this process. Re-run the whole study in a new folder."
+            "final checkpoint is missing. Re-run the whole study in a new folder."
         )
     return final_states[trial.init_from]

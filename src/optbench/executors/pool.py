@@ -32,11 +32,11 @@ def _init_worker(events: Any, cache_dir: Path, threads: int) -> None:
     _worker["datasets"] = DatasetCache(cache_dir)
 
 
-def _run_in_worker(trial: TrialSpec, options: TrainOptions) -> None:
+def _run_in_worker(trial: TrialSpec, options: TrainOptions, resume: bytes | None) -> None:
     events = _worker["events"]
     try:
         data = _worker["datasets"].get(trial.dataset)
-        for event in train_trial(trial, data, options):
+        for event in train_trial(trial, data, options, resume=resume):
             events.put(event)
     except Exception as exc:
         events.put(failed(trial, exc))
@@ -59,7 +59,8 @@ class PoolExecutor:
         )
         try:
             futures = {
-                t.id: pool.submit(_run_in_worker, t, request.options) for t in request.trials
+                t.id: pool.submit(_run_in_worker, t, request.options, request.resume.get(t.id))
+                for t in request.trials
             }
             yield from _drain(events, futures, {t.id: t for t in request.trials})
         finally:

@@ -107,10 +107,23 @@ class Store:
         )
 
     def start_trial(self, event: TrialStarted) -> None:
-        """A trial (re)starts from scratch: forget any epochs of an interrupted earlier run."""
+        """A trial (re)starts: forget what an interrupted earlier run recorded after the epoch
+        it resumes from (everything, for a fresh start), so no epoch is ever stored twice."""
+        after = event.resumed_from
         with self._transaction():
-            self._db.execute("DELETE FROM epochs WHERE trial_id = ?", (event.trial_id,))
-            self._db.execute("DELETE FROM findings WHERE trial_id = ?", (event.trial_id,))
+            self._db.execute(
+                "DELETE FROM epochs WHERE trial_id = ? AND epoch > ?", (event.trial_id, after)
+            )
+            self._db.execute(
+                "DELETE FROM findings WHERE trial_id = ? AND (? = 0 OR epoch IS NULL OR epoch > ?)",
+                (event.trial_id, after, after),
+            )
+            if after:
+                self._db.execute(
+                    "UPDATE trials SET status='running', error=NULL, finished_at=NULL WHERE id=?",
+                    (event.trial_id,),
+                )
+                return
             self._db.execute(
                 "UPDATE trials SET status='running', init_fingerprint=?, first_batch_loss=?, "
                 "env=?, error=NULL, started_at=?, finished_at=NULL WHERE id=?",
@@ -124,12 +137,16 @@ class Store:
             )
 
     def add_epoch(self, record: EpochRecord) -> None:
+        """One epoch and the findings that came with it, in one transaction."""
         values = [getattr(record, c) for c in EPOCH_COLUMNS]
-        self._db.execute(
-            f"INSERT INTO epochs (trial_id, epoch, {', '.join(EPOCH_COLUMNS)}) "
-            f"VALUES (?, ?, {', '.join('?' * len(EPOCH_COLUMNS))})",
-            (record.trial_id, record.epoch, *values),
-        )
+        with self._transaction():
+            self._db.execute(
+                f"INSERT INTO epochs (trial_id, epoch, {', '.join(EPOCH_COLUMNS)}) "
+                f"VALUES (?, ?, {', '.join('?' * len(EPOCH_COLUMNS))})",
+                (record.trial_id, record.epoch, *values),
+            )
+            for finding in record.findings:
+                self.add_finding(finding)
 
     def add_finding(self, finding: Finding) -> None:
         self._db.execute(
@@ -170,8 +187,15 @@ class Store:
         return [dict(r) for r in self._db.execute("SELECT * FROM findings ORDER BY id")]
 
     def finished_ids(self) -> set[str]:
-        rows = self._db.execute("SELECT id FROM trials WHERE status = 'finished'")
+        """Trials with a result: finished, or stopped by the study's stop policy."""
+        rows = self._db.execute("SELECT id FROM trials WHERE status IN ('finished', 'stopped')")
         return {r[0] for r in rows}
+
+    def last_epoch(self, trial_id: str) -> int:
+        row = self._db.execute(
+            "SELECT MAX(epoch) FROM epochs WHERE trial_id = ?", (trial_id,)
+        ).fetchone()
+        return row[0] or 0
 
 
 class _Transaction:

@@ -28,11 +28,15 @@ class TensorBoardLog:
         self.root = root
         self._writers: dict[str, SummaryWriter] = {}
 
-    def open(self, spec: TrialSpec) -> None:
+    def open(self, spec: TrialSpec, resumed_from: int = 0) -> None:
+        """Open a trial's run. A fresh start rewrites it; a resumed trial appends, and TensorBoard
+        drops events after `resumed_from` that an interrupted run wrote (purge_step)."""
         folder = self.root / run_name(spec)
-        for stale in folder.glob("events.out.tfevents.*"):
-            stale.unlink()  # a restarted trial rewrites its run from epoch 1
-        self._writers[spec.id] = SummaryWriter(log_dir=str(folder))
+        if not resumed_from:
+            for stale in folder.glob("events.out.tfevents.*"):
+                stale.unlink()
+        purge = resumed_from + 1 if resumed_from else None
+        self._writers[spec.id] = SummaryWriter(log_dir=str(folder), purge_step=purge)
 
     def epoch(self, record: EpochRecord) -> None:
         writer = self._writers[record.trial_id]
