@@ -128,6 +128,7 @@ def _options(study: StudySpec, todo: list[TrialSpec]) -> TrainOptions:
         histogram_freq=study.histogram_freq,
         monitors=study.monitors,
         stop_on=study.stop_on,
+        stack=study.stack and not study.reuse_model,  # a chain runs trial by trial
     )
 
 

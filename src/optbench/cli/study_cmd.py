@@ -77,6 +77,9 @@ def compare(
         "--stop-on",
         help="Finding codes that end a trial, e.g. nan_loss,diverged.",
     ),
+    stack: bool = typer.Option(
+        True, "--stack/--no-stack", help="Train compatible trials as stacked replica groups."
+    ),
     reuse_model: bool = typer.Option(
         False,
         "--reuse-model",
@@ -126,6 +129,7 @@ def compare(
         "monitors": monitors,
         "stop_on": stop_on,
         "reuse_model": reuse_model,
+        "stack": stack,
         "executor": executor,
     }
     if address is not None:

@@ -238,6 +238,7 @@ class StudySpec:
     # The homework's mistake, reproducible on purpose: each optimizer continues training the
     # previous optimizer's model (per seed) instead of starting fresh. Flagged in the report.
     reuse_model: bool = False
+    stack: bool = True  # train compatible trials as stacked replica groups (faster, same results)
     # Head study: when given, every head × optimizer × seed is a trial (overrides `loss`).
     heads: tuple[HeadSpec, ...] = ()
     # Ray executor: cluster address ("auto", "host:port"; None = start a local one) and the

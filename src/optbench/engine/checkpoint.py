@@ -36,7 +36,9 @@ def save_checkpoint(
         {
             "epoch": epoch,
             "step": step,
-            "model": model.state_dict(),
+            # clone(): a replica's weights are views into a stacked tensor, and torch.save
+            # would otherwise write the whole stack's storage.
+            "model": {k: v.clone() for k, v in model.state_dict().items()},
             "optimizer": optimizer.state_dict(),
             "batch_order": order.get_state(),
             "torch_rng": torch.get_rng_state(),

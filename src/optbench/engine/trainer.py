@@ -42,6 +42,7 @@ class TrainOptions:
     monitors: bool = True  # attach optbench.diagnose's runtime monitors
     stop_on: tuple[str, ...] = ("train.nan_loss",)  # finding codes that end a trial
     checkpoint_every: int = 1  # epochs between checkpoints sent to the driver; 0 = never
+    stack: bool = True  # train compatible trials as stacked replica groups
 
 
 def train_trial(

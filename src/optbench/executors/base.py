@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from optbench.core.errors import DataError
 from optbench.core.specs import DatasetSpec, TrialResult, TrialSpec
 from optbench.data import Dataset, load_dataset
-from optbench.engine import Event, TrainOptions
+from optbench.engine import Event, TrainOptions, load_checkpoint, train_trial
+from optbench.engine.stacked import can_stack, train_group
 
 
 @dataclass(frozen=True)
@@ -54,3 +56,40 @@ class DatasetCache:
         if key not in self._loaded:
             self._loaded[key] = load_dataset(spec, self.cache_dir)
         return self._loaded[key]
+
+
+def run_group(
+    group: Sequence[TrialSpec],
+    data: Dataset,
+    options: TrainOptions,
+    resume: Mapping[str, bytes],
+) -> Iterator[Event]:
+    """Train one planned group: a single trial alone, several as stacked replicas.
+
+    An exception fails every trial of the group that has not ended yet; the study goes on.
+    """
+    ended: set[str] = set()
+    try:
+        # A stackable trial trains stacked even alone (R = 1): its numbers then do not depend
+        # on which trials shared its group, so a resumed study regroups freely and still
+        # reproduces an uninterrupted run bit for bit.
+        if options.stack and all(can_stack(t) for t in group):
+            events = train_group(group, data, options, resume=dict(resume))
+        else:
+            (trial,) = group
+            events = train_trial(trial, data, options, resume=resume.get(trial.id))
+        for event in events:
+            if isinstance(event, TrialResult):
+                ended.add(event.trial_id)
+            yield event
+    except DataError:
+        raise
+    except Exception as exc:
+        for trial in group:
+            if trial.id not in ended:
+                yield failed(trial, exc)
+
+
+def resume_epochs(resume: Mapping[str, bytes]) -> dict[str, int]:
+    """The epoch each resumable trial continues after (groups need equal epochs)."""
+    return {trial_id: load_checkpoint(blob).epoch for trial_id, blob in resume.items()}

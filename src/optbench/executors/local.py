@@ -8,8 +8,10 @@ import torch
 
 from optbench.core.errors import DataError, TrainingError
 from optbench.core.specs import TrialSpec
+from optbench.data import Dataset
 from optbench.engine import Event, KeepFinalWeights, load_checkpoint, train_trial
-from optbench.executors.base import DatasetCache, RunRequest, failed
+from optbench.executors.base import DatasetCache, RunRequest, failed, resume_epochs, run_group
+from optbench.executors.groups import plan_groups
 
 State = dict[str, torch.Tensor]
 
@@ -26,20 +28,32 @@ class LocalExecutor:
             trial_id: load_checkpoint(blob).model
             for trial_id, blob in request.initial_states.items()
         }
-        for trial in request.trials:
-            data = datasets.get(trial.dataset)  # a DataError ends the study: nothing can run
-            keep = KeepFinalWeights()
-            try:
-                initial = _initial_state(trial, final_states)
-                resume = request.resume.get(trial.id)
-                yield from train_trial(trial, data, request.options, [keep], initial, resume)
-            except DataError:
-                raise
-            except Exception as exc:
-                # One broken trial is recorded as failed; the study goes on.
-                yield failed(trial, exc)
-            if keep.state is not None:
-                final_states[trial.id] = keep.state
+        epochs = resume_epochs(request.resume)
+        for group in plan_groups(request.trials, 1, epochs, request.options.stack):
+            data = datasets.get(group[0].dataset)  # a DataError ends the study: nothing runs
+            if request.options.stack:
+                yield from run_group(group, data, request.options, request.resume)
+            else:
+                yield from _run_alone(group[0], data, request, final_states)
+
+
+def _run_alone(
+    trial: TrialSpec, data: Dataset, request: RunRequest, final_states: dict[str, State]
+) -> Iterator[Event]:
+    """One unstacked trial; its final weights are kept, as a reuse_model chain's next link
+    starts from them (reuse_model studies never stack)."""
+    keep = KeepFinalWeights()
+    try:
+        initial = _initial_state(trial, final_states)
+        resume = request.resume.get(trial.id)
+        yield from train_trial(trial, data, request.options, [keep], initial, resume)
+    except DataError:
+        raise
+    except Exception as exc:
+        # One broken trial is recorded as failed; the study goes on.
+        yield failed(trial, exc)
+    if keep.state is not None:
+        final_states[trial.id] = keep.state
 
 
 def _initial_state(trial: TrialSpec, final_states: dict[str, State]) -> State | None:

@@ -18,8 +18,9 @@ from typing import Any
 import torch
 
 from optbench.core.specs import TrialResult, TrialSpec
-from optbench.engine import Event, TrainOptions, train_trial
-from optbench.executors.base import DatasetCache, RunRequest, failed
+from optbench.engine import Event, TrainOptions
+from optbench.executors.base import DatasetCache, RunRequest, failed, resume_epochs, run_group
+from optbench.executors.groups import plan_groups
 
 POLL_SECONDS = 0.5  # how often to check for a dead worker while waiting for events
 
@@ -32,14 +33,16 @@ def _init_worker(events: Any, cache_dir: Path, threads: int) -> None:
     _worker["datasets"] = DatasetCache(cache_dir)
 
 
-def _run_in_worker(trial: TrialSpec, options: TrainOptions, resume: bytes | None) -> None:
+def _run_in_worker(group: list[TrialSpec], options: TrainOptions, resume: dict[str, bytes]) -> None:
     events = _worker["events"]
     try:
-        data = _worker["datasets"].get(trial.dataset)
-        for event in train_trial(trial, data, options, resume=resume):
+        data = _worker["datasets"].get(group[0].dataset)
+        for event in run_group(group, data, options, resume):
             events.put(event)
     except Exception as exc:
-        events.put(failed(trial, exc))
+        # A data error in a worker: its trials fail with the message; the study goes on.
+        for trial in group:
+            events.put(failed(trial, exc))
 
 
 class PoolExecutor:
@@ -51,17 +54,20 @@ class PoolExecutor:
     def run(self, request: RunRequest) -> Iterator[Event]:
         context = mp.get_context("spawn")
         events = context.Queue()
+        epochs = resume_epochs(request.resume)
+        groups = plan_groups(request.trials, self.workers, epochs, request.options.stack)
         pool = ProcessPoolExecutor(
-            max_workers=min(self.workers, len(request.trials)) or 1,
+            max_workers=min(self.workers, len(groups)) or 1,
             mp_context=context,
             initializer=_init_worker,
             initargs=(events, request.cache_dir, request.options.threads),
         )
         try:
-            futures = {
-                t.id: pool.submit(_run_in_worker, t, request.options, request.resume.get(t.id))
-                for t in request.trials
-            }
+            futures: dict[str, Future[None]] = {}
+            for group in groups:
+                resume = {t.id: request.resume[t.id] for t in group if t.id in request.resume}
+                future = pool.submit(_run_in_worker, group, request.options, resume)
+                futures.update({t.id: future for t in group})
             yield from _drain(events, futures, {t.id: t for t in request.trials})
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -70,7 +76,7 @@ class PoolExecutor:
 def _drain(
     events: Any, futures: dict[str, Future[None]], trials: dict[str, TrialSpec]
 ) -> Iterator[Event]:
-    """Yield events until every trial has ended; a worker that died fails its trial."""
+    """Yield events until every trial has ended; a worker that died fails its trials."""
     open_trials = set(futures)
     while open_trials:
         try:

@@ -1,0 +1,155 @@
+"""Speed of the seed study: optbench vs the plain PyTorch loop vs Keras, in the same run.
+
+    python benchmarks/seed_speed.py                 # quiet machine
+    python benchmarks/seed_speed.py --busy          # another process keeps one core busy
+    python benchmarks/seed_speed.py --sweep         # the 63-trial lr sweep (3 opt × 7 lr × 3 seeds)
+
+Each contender runs as its own process, end to end (start-up, data loading, training,
+evaluation every epoch, and for optbench its store, TensorBoard files and report), on
+Fashion-MNIST from Debian's dataset-fashion-mnist. Keras runs when `--keras-python` points at
+an interpreter with keras installed (the benchmark-only extra; see benchmarks/README.md).
+Prints wall times, ratios and achieved GFLOP/s against a GEMM peak measured here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+HERE = Path(__file__).resolve().parent
+MACS_PER_EXAMPLE = 784 * 128 + 128 * 10  # the seed MLP
+TRAIN, TEST = 60_000, 10_000
+
+
+def gemm_peak() -> float:
+    """Best fp32 GFLOP/s of a 2048² matmul with all cores (torch's default threads)."""
+    torch.set_num_threads(os.cpu_count() or 1)
+    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    best = 0.0
+    for _ in range(8):
+        start = time.perf_counter()
+        a @ b
+        best = max(best, 2 * 2048**3 / (time.perf_counter() - start) / 1e9)
+    return best
+
+
+def study_gflop(trials: int, epochs: int) -> float:
+    """Training (forward + backward = 3 × 2 FLOP per MAC) plus evaluation (forward) FLOPs."""
+    per_epoch = 6 * MACS_PER_EXAMPLE * TRAIN + 2 * MACS_PER_EXAMPLE * TEST
+    return trials * epochs * per_epoch / 1e9
+
+
+def timed(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return time.perf_counter() - start
+
+
+def optbench_command(epochs: int, out: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "optbench",
+        "compare",
+        "--dataset",
+        "fashion-mnist",
+        "--optimizers",
+        "adam,adagrad,rmsprop",
+        "--epochs",
+        str(epochs),
+        "--batch-size",
+        "64",
+        "--profile",
+        "keras",
+        "--out",
+        str(out),
+    ]
+
+
+def sweep_file(epochs: int, folder: Path) -> Path:
+    lrs = "[1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]"
+    text = (
+        f'name = "sweep63"\nepochs = {epochs}\nbatch_size = 64\nseeds = [0, 1, 2]\n'
+        'profile = "keras"\ndataset = "fashion-mnist"\nmodel = "mlp"\n'
+        + "".join(
+            f'[[optimizers]]\nname = "{o}"\nlr = {lrs}\n' for o in ("adam", "adagrad", "rmsprop")
+        )
+    )
+    path = folder / "sweep63.toml"
+    path.write_text(text)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--busy", action="store_true", help="keep one core busy meanwhile")
+    parser.add_argument("--sweep", action="store_true", help="time the 63-trial sweep instead")
+    parser.add_argument("--keras-python", default=None, help="python with keras installed")
+    parser.add_argument("--skip-plain", action="store_true")
+    args = parser.parse_args()
+
+    peak = gemm_peak()
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if args.busy else None
+    rows: list[tuple[str, float, float]] = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            if args.sweep:
+                seconds = timed(
+                    [
+                        sys.executable,
+                        "-m",
+                        "optbench",
+                        "run",
+                        str(sweep_file(args.epochs, Path(tmp))),
+                        "--out",
+                        f"{tmp}/s",
+                    ]
+                )
+                rows.append(("optbench, 63-trial sweep", seconds, study_gflop(63, args.epochs)))
+            else:
+                flops = study_gflop(3, args.epochs)
+                rows.append(
+                    ("optbench", timed(optbench_command(args.epochs, Path(tmp) / "o")), flops)
+                )
+                if not args.skip_plain:
+                    plain = [
+                        sys.executable,
+                        str(HERE / "plain_torch_loop.py"),
+                        "--epochs",
+                        str(args.epochs),
+                    ]
+                    rows.append(("plain PyTorch loop", timed(plain), flops))
+                if args.keras_python:
+                    keras = [
+                        args.keras_python,
+                        str(HERE / "keras_seed.py"),
+                        "--epochs",
+                        str(args.epochs),
+                    ]
+                    rows.append(("Keras (TensorFlow backend)", timed(keras), flops))
+    finally:
+        if busy:
+            busy.kill()
+    base = rows[0][1]
+    print(
+        f"GEMM peak (2048² fp32, {os.cpu_count()} threads): {peak:.0f} GFLOP/s"
+        f"{'; one core kept busy by another process' if args.busy else ''}"
+    )
+    print(f"{'contender':32} {'wall s':>8} {'× optbench':>11} {'GFLOP/s':>8} {'% peak':>7}")
+    for name, seconds, gflop in rows:
+        rate = gflop / seconds
+        print(
+            f"{name:32} {seconds:8.1f} {seconds / base:11.2f} {rate:8.1f} {100 * rate / peak:6.1f}%"
+        )
+
+
+if __name__ == "__main__":
+    main()

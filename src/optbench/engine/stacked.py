@@ -1,0 +1,285 @@
+"""Stacked replicas: R trials of the built-in MLP trained as one batched computation.
+
+Small models on a CPU are bound by per-op overhead, not arithmetic. Trials that share the
+dataset, architecture, batch size and epochs therefore train together: each layer's weights of
+all R trials live in one `[R, …]` tensor, a step is one batched forward/backward (`baddbmm`),
+and each replica keeps its *own* optimizer, whose parameters are views into the stacked
+tensors. So every optimizer (any profile, LARS with its per-layer norms, a user class) updates
+exactly its own slice with its own hyperparameters, and a replica's numbers match the trial
+trained alone (up to float rounding of the batched matmul; see tests/engine/test_stacked.py).
+
+Each replica also keeps its own seeded init and its own seeded batch order, so fairness is the
+same as for single trials; per-replica nn.Modules (sharing the stacked storage) serve
+fingerprints, checkpoints, histograms and monitors unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from optbench.core.specs import EpochRecord, TrialResult, TrialSpec, TrialStarted
+from optbench.data import Dataset
+from optbench.engine.batches import BatchOrder
+from optbench.engine.callbacks import Callback, NonFiniteLossGuard, TrialContext
+from optbench.engine.checkpoint import load_checkpoint, restore, save_checkpoint
+from optbench.engine.env import describe_env
+from optbench.engine.fingerprint import fingerprint
+from optbench.engine.trainer import GRAD_NORM_EVERY, TrainOptions, _histograms
+from optbench.models import build_model
+from optbench.models.mlp import ACTIVATIONS
+from optbench.optim import build_optimizer
+
+Event = TrialStarted | EpochRecord | TrialResult
+EVAL_CHUNK = 2048
+
+
+def can_stack(spec: TrialSpec) -> bool:
+    """Stacking covers the built-in MLP with a logits head and the cross-entropy loss."""
+    return (
+        spec.model.name == "mlp"
+        and spec.model.head_activation == "linear"
+        and spec.loss == "cross_entropy"
+        and spec.init_from is None
+    )
+
+
+def stack_key(spec: TrialSpec) -> tuple[object, ...]:
+    """Trials with equal keys can train as one replica group."""
+    return (repr(spec.dataset), spec.model, spec.batch_size, spec.epochs, spec.device, spec.loss)
+
+
+@dataclass
+class Replica:
+    spec: TrialSpec
+    model: nn.Module  # parameters are views into the group's stacked tensors
+    optimizer: torch.optim.Optimizer
+    order: BatchOrder
+    ctx: TrialContext
+    callbacks: list[Callback]
+    reported: int = 0
+    stopped: bool = False
+
+
+class StackedMLP:
+    """The stacked weights of R MLPs and their batched forward pass."""
+
+    def __init__(self, models: Sequence[nn.Module], activation: str) -> None:
+        linears = [[m for m in model.modules() if isinstance(m, nn.Linear)] for model in models]
+        self.activation = ACTIVATIONS[activation]()
+        # One [R, out, in] weight and [R, out] bias per layer; each model's layer becomes a view.
+        self.weights: list[torch.Tensor] = []
+        self.biases: list[torch.Tensor] = []
+        for layer in range(len(linears[0])):
+            w = torch.stack([ls[layer].weight.detach() for ls in linears]).requires_grad_()
+            b = torch.stack([ls[layer].bias.detach() for ls in linears]).requires_grad_()
+            for r, ls in enumerate(linears):
+                ls[layer].weight = nn.Parameter(w.detach()[r])
+                ls[layer].bias = nn.Parameter(b.detach()[r])
+            self.weights.append(w)
+            self.biases.append(b)
+        self.linears = linears
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x: [R, B, features], or [B, features] shared by all replicas → logits [R, B, C].
+
+        A shared batch (replicas of one seed, or evaluation) makes the first layer a single
+        GEMM against all replicas' weights side by side ([B, in] @ [in, R·out]): the biggest
+        layer then runs at full GEMM efficiency, forward and backward.
+        """
+        w, b = self.weights[0], self.biases[0]
+        R, out, fan_in = w.shape
+        if x.dim() == 2:
+            h = torch.addmm(b.reshape(R * out), x, w.reshape(R * out, fan_in).t())
+            h = h.view(len(x), R, out).transpose(0, 1)  # [R, B, out]
+        else:
+            h = torch.baddbmm(b.unsqueeze(1), x, w.transpose(1, 2))
+        for w, b in zip(self.weights[1:], self.biases[1:], strict=True):
+            h = torch.baddbmm(b.unsqueeze(1), self.activation(h), w.transpose(1, 2))
+        return h
+
+    def route_grads(self) -> None:
+        """Point every replica's .grad at its slice of the stacked gradients (views, no copy)."""
+        for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            for r, ls in enumerate(self.linears):
+                ls[i].weight.grad = w.grad[r]
+                ls[i].bias.grad = b.grad[r]
+
+    def zero_grad(self) -> None:
+        for t in (*self.weights, *self.biases):
+            t.grad = None
+
+
+def train_group(
+    specs: Sequence[TrialSpec],
+    data: Dataset,
+    options: TrainOptions = TrainOptions(),
+    callbacks_for: object = None,
+    resume: dict[str, bytes] | None = None,
+) -> Iterator[Event]:
+    """Train trials that share `stack_key` as one replica group; events as `train_trial`'s.
+
+    `callbacks_for(spec) -> list[Callback]` gives each replica its own monitors. `resume`
+    checkpoints must all be at the same epoch (the executor groups them so).
+    """
+    torch.set_num_threads(options.threads)
+    device = torch.device(specs[0].device)
+    x_train = data.train.x.to(device).flatten(1)
+    y_train = data.train.y.to(device)
+    x_val, y_val = data.test.x.to(device).flatten(1), data.test.y.to(device)
+    models = [
+        build_model(s.model, data.input_shape, data.num_classes, seed=s.seed).to(device)
+        for s in specs
+    ]
+    inits = [(fingerprint(m), m) for m in models]
+    stack = StackedMLP(models, specs[0].model.activation)
+    replicas = [
+        _replica(s, m, x_train, y_train, data.num_classes, callbacks_for)
+        for s, m in zip(specs, models, strict=True)
+    ]
+    done = 0
+    for rep in replicas:
+        blob = (resume or {}).get(rep.spec.id)
+        if blob is not None:
+            checkpoint = load_checkpoint(blob, source=f"checkpoint of trial {rep.spec.id}")
+            restore(checkpoint, rep.model, rep.optimizer, rep.order)
+            done, rep.ctx.step = checkpoint.epoch, checkpoint.step
+    env = describe_env(options.threads, specs[0].device) | {"replicas": len(specs)}
+    for rep, (init_print, _) in zip(replicas, inits, strict=True):
+        first_loss = _probe_loss(rep)
+        if not done:
+            for cb in rep.callbacks:
+                rep.ctx.findings += cb.on_trial_start(rep.ctx, first_loss)
+        yield TrialStarted(rep.spec.id, init_print, first_loss, env, resumed_from=done)
+
+    for epoch in range(done + 1, specs[0].epochs + 1):
+        records = _train_epoch(stack, replicas, x_train, y_train, epoch)
+        val = _evaluate(stack, x_val, y_val)
+        for rep, record, (val_loss, val_acc) in zip(replicas, records, val, strict=True):
+            if rep.stopped:
+                continue
+            record.val_loss, record.val_acc = val_loss, val_acc
+            yield from _finish_epoch(rep, record, epoch, options)
+        if all(rep.stopped for rep in replicas):
+            break
+    for rep in replicas:
+        status = "stopped" if rep.ctx.stop_reason else "finished"
+        yield TrialResult(
+            rep.spec.id,
+            status,
+            fingerprint(rep.model),
+            rep.ctx.stop_reason,
+            rep.ctx.findings[rep.reported :],
+        )
+
+
+def _replica(spec, model, x, y, num_classes, callbacks_for) -> Replica:
+    optimizer = build_optimizer(spec.optimizer, model.parameters())
+    order = BatchOrder(len(y), spec.batch_size, spec.seed)
+    probe = next(BatchOrder(len(y), spec.batch_size, spec.seed).epoch())
+    ctx = TrialContext(spec, model, optimizer, num_classes, (x[probe], y[probe]))
+    extra = list(callbacks_for(spec)) if callable(callbacks_for) else []
+    return Replica(spec, model, optimizer, order, ctx, [NonFiniteLossGuard(), *extra])
+
+
+def _probe_loss(rep: Replica) -> float:
+    with torch.no_grad():
+        return float(F.cross_entropy(rep.model(rep.ctx.probe[0]), rep.ctx.probe[1]))
+
+
+def _train_epoch(
+    stack: StackedMLP, replicas: list[Replica], x: torch.Tensor, y: torch.Tensor, epoch: int
+) -> list[EpochRecord]:
+    R = len(replicas)
+    loss_sum = torch.zeros(R, dtype=torch.float64)
+    correct = torch.zeros(R, dtype=torch.int64)
+    norms: list[torch.Tensor] = []
+    sampled = [(r, cb) for r, rep in enumerate(replicas) for cb in rep.callbacks if cb.sample_every]
+    start = time.perf_counter()
+    # Same seed → same order; replicas keep separate generators so each stays resumable.
+    shared = len({rep.spec.seed for rep in replicas}) == 1
+    batches = zip(*(rep.order.epoch() for rep in replicas), strict=True)
+    for batch_index, idx in enumerate(batches):
+        index = torch.stack(idx)  # [R, B]
+        yb = y[index]  # [R, B]
+        xb = x[idx[0]] if shared else x[index]  # [B, features] or [R, B, features]
+        stack.zero_grad()
+        logits = stack.forward(xb)  # [R, B, C]
+        per_replica = F.cross_entropy(logits.flatten(0, 1), yb.flatten(), reduction="none")
+        losses = per_replica.view(R, -1).mean(1)  # each replica's mean loss, as alone
+        losses.sum().backward()  # replicas share no parameter: grads stay separate
+        stack.route_grads()
+        if batch_index % GRAD_NORM_EVERY == 0:
+            norms.append(_grad_norms(stack))
+        watching = [(r, cb) for r, cb in sampled if batch_index % cb.sample_every == 0]
+        for r, cb in watching:
+            replicas[r].ctx.findings += cb.on_after_backward(replicas[r].ctx, losses[r], logits[r])
+        for rep in replicas:
+            if not rep.stopped:
+                rep.optimizer.step()
+                rep.ctx.step += 1
+        for r, cb in watching:
+            replicas[r].ctx.findings += cb.on_step_end(replicas[r].ctx, losses[r])
+        with torch.no_grad():
+            loss_sum += losses.detach().double() * index.shape[1]
+            correct += (logits.argmax(2) == yb).sum(1)
+    seconds = (time.perf_counter() - start) / R  # this group's time, shared out per replica
+    grad_norms = torch.stack(norms).mean(0) if norms else torch.full((R,), math.nan)
+    n = len(y)
+    return [
+        EpochRecord(
+            trial_id=rep.spec.id,
+            epoch=epoch,
+            train_loss=float(loss_sum[r]) / n,
+            train_acc=int(correct[r]) / n,
+            val_loss=math.nan,
+            val_acc=math.nan,
+            seconds=seconds,
+            lr=float(rep.optimizer.param_groups[0]["lr"]),
+            grad_norm=float(grad_norms[r]),
+        )
+        for r, rep in enumerate(replicas)
+    ]
+
+
+def _grad_norms(stack: StackedMLP) -> torch.Tensor:
+    """Global gradient norm of each replica: [R]."""
+    squares = [t.grad.flatten(1).pow(2).sum(1) for t in (*stack.weights, *stack.biases)]
+    return torch.stack(squares).sum(0).sqrt()
+
+
+@torch.no_grad()
+def _evaluate(stack: StackedMLP, x: torch.Tensor, y: torch.Tensor) -> list[tuple[float, float]]:
+    R = stack.weights[0].shape[0]
+    loss_sum = torch.zeros(R, dtype=torch.float64)
+    correct = torch.zeros(R, dtype=torch.int64)
+    for xs, ys in zip(x.split(EVAL_CHUNK), y.split(EVAL_CHUNK), strict=True):
+        logits = stack.forward(xs)  # [R, chunk, C]
+        target = ys.expand(R, -1)
+        loss = F.cross_entropy(logits.flatten(0, 1), target.flatten(), reduction="none")
+        loss_sum += loss.view(R, -1).double().sum(1)
+        correct += (logits.argmax(2) == target).sum(1)
+    return [(float(loss_sum[r]) / len(y), int(correct[r]) / len(y)) for r in range(R)]
+
+
+def _finish_epoch(
+    rep: Replica, record: EpochRecord, epoch: int, options: TrainOptions
+) -> Iterator[EpochRecord]:
+    if options.histogram_freq and epoch % options.histogram_freq == 0:
+        record.histograms = _histograms(rep.model)
+    for cb in rep.callbacks:
+        rep.ctx.findings += cb.on_epoch_end(rep.ctx, record)
+    record.findings, rep.reported = rep.ctx.findings[rep.reported :], len(rep.ctx.findings)
+    last = epoch == rep.spec.epochs or rep.ctx.stop_reason
+    if options.checkpoint_every and (epoch % options.checkpoint_every == 0 or last):
+        record.checkpoint = save_checkpoint(
+            epoch, rep.ctx.step, rep.model, rep.optimizer, rep.order
+        )
+    rep.stopped = bool(rep.ctx.stop_reason)
+    yield record
