@@ -29,7 +29,7 @@ from optbench.core.specs import (
 from optbench.data import Dataset, load_dataset
 from optbench.engine import TrainOptions, available_cores, choose_threads
 from optbench.executors import RunRequest, dataset_key, get_executor
-from optbench.plan import expand, study_to_toml
+from optbench.plan import choose_lrs, expand, search_trials, study_to_toml, tuned_trials
 from optbench.report import StudyView, write_report
 from optbench.store import Store, TensorBoardLog
 
@@ -82,37 +82,84 @@ def _run(
     store: Store,
     progress: Progress | None,
 ) -> StudyOutcome:
-    changes = _record_study(study, trials, data, folder, store)
-    finished = store.finished_ids()
-    todo = [t for t in trials if t.id not in finished]
-    if progress:
-        progress.study_started(len(trials), len(trials) - len(todo), study.epochs)
-        if changes:
-            progress.note(changes)
+    search = search_trials(study, len(data.train)) if study.tune else []
+    changes = _record_study(study, trials + search, data, folder, store)
+    if progress and changes:
+        progress.note(changes)
     for finding in _static_findings(study, data):
         store.add_finding(finding)
         if progress:
             progress.finding(finding)
-
-    checkpoints = CheckpointFolder(folder / "checkpoints")
-    request = RunRequest(
-        todo,
-        _options(study, todo),
-        cache_dir,
-        {dataset_key(study.dataset): data},
-        resume=checkpoints.resumable(todo, store),
-        initial_states=checkpoints.finals({t.init_from for t in todo if t.init_from}),
-    )
-    workers = 1 if study.reuse_model else _parallel(study, todo)
-    executor = get_executor(study.executor, workers, study.address, study.num_cpus, study.num_gpus)
-    writer = StudyWriter(
-        {t.id: t for t in todo}, store, TensorBoardLog(folder / "tb"), checkpoints, progress
-    )
-    writer.consume(executor.run(request))
+    phase = _Phase(study, data, folder, cache_dir, store, progress)
+    phase.run(trials + search)
+    if study.tune:
+        lrs = choose_lrs(study, search, _finals(store, search))
+        known = {t.id for t in trials + search}
+        tuned = [t for t in tuned_trials(study, lrs) if t.id not in known]  # tuned = default
+        _register(store, trials + search + tuned)
+        if progress:
+            chosen = ", ".join(f"{k}: lr={v:g}" for k, v in lrs.items())
+            progress.note(f"Learning rates chosen on held-out data: {chosen}. Rerunning them.")
+        phase.run(tuned)
     report = write_report(StudyView.load(store), folder)
-    return StudyOutcome(
-        folder, report, len(trials), writer.finished, writer.failed, len(trials) - len(todo)
-    )
+    return StudyOutcome(folder, report, phase.total, phase.finished, phase.failed, phase.skipped)
+
+
+class _Phase:
+    """Runs a list of trials of the study (skipping finished ones) and keeps the counts."""
+
+    def __init__(
+        self,
+        study: StudySpec,
+        data: Dataset,
+        folder: Path,
+        cache_dir: Path,
+        store: Store,
+        progress: Progress | None,
+    ) -> None:
+        self.study, self.data, self.folder, self.cache_dir = study, data, folder, cache_dir
+        self.store, self.progress = store, progress
+        self.total = self.finished = self.failed = self.skipped = 0
+
+    def run(self, trials: list[TrialSpec]) -> None:
+        study, store = self.study, self.store
+        done = store.finished_ids()
+        todo = [t for t in trials if t.id not in done]
+        self.total += len(trials)
+        self.skipped += len(trials) - len(todo)
+        if self.progress:
+            self.progress.study_started(len(trials), len(trials) - len(todo), study.epochs)
+        if not todo:
+            return
+        checkpoints = CheckpointFolder(self.folder / "checkpoints")
+        request = RunRequest(
+            todo,
+            _options(study, todo),
+            self.cache_dir,
+            {dataset_key(study.dataset): self.data},
+            resume=checkpoints.resumable(todo, store),
+            initial_states=checkpoints.finals({t.init_from for t in todo if t.init_from}),
+        )
+        workers = 1 if study.reuse_model else _parallel(study, todo)
+        executor = get_executor(
+            study.executor, workers, study.address, study.num_cpus, study.num_gpus
+        )
+        tb = TensorBoardLog(self.folder / "tb")
+        writer = StudyWriter({t.id: t for t in todo}, store, tb, checkpoints, self.progress)
+        writer.consume(executor.run(request))
+        self.finished += writer.finished
+        self.failed += writer.failed
+
+
+def _finals(store: Store, trials: list[TrialSpec]) -> dict[str, dict[str, float]]:
+    """Last-epoch validation metrics of finished trials (stopped or failed ones: none)."""
+    done = {t["id"] for t in store.trials() if t["status"] == "finished"}
+    finals: dict[str, dict[str, float]] = {}
+    for trial in trials:
+        rows = store.epochs(trial.id)
+        if trial.id in done and rows:
+            finals[trial.id] = {"val/acc": rows[-1]["val_acc"], "val/loss": rows[-1]["val_loss"]}
+    return finals
 
 
 def _parallel(study: StudySpec, todo: list[TrialSpec]) -> int:
@@ -243,16 +290,22 @@ def _record_study(
     report shows the current study only.
     """
     current = [t.id for t in trials]
-    before = json.loads(store.get_meta("trial_ids") or "null")
-    for position, trial in enumerate(trials):
-        store.add_trial(trial, position)
-    store.set_meta("trial_ids", json.dumps(current))
+    before = json.loads(store.get_meta("planned_ids") or "null")
+    store.set_meta("planned_ids", json.dumps(current))  # tuned reruns are not planned ones
+    _register(store, trials)
     store.set_meta("name", study.name)
     store.set_meta("study", stable_json(study.to_dict()))
     info = {**data.info(), "train_examples": len(data.train.y), "test_examples": len(data.test.y)}
     store.set_meta("dataset", json.dumps(info, default=str))
     _atomic_write_bytes(folder / "config.toml", study_to_toml(study).encode())
     return _describe_changes(before, current)
+
+
+def _register(store: Store, trials: list[TrialSpec]) -> None:
+    """Add the trials (idempotent) and mark them as the study's current trials."""
+    for position, trial in enumerate(trials):
+        store.add_trial(trial, position)
+    store.set_meta("trial_ids", json.dumps([t.id for t in trials]))
 
 
 def _describe_changes(before: list[str] | None, current: list[str]) -> str:

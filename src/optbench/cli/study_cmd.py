@@ -80,6 +80,14 @@ def compare(
     stack: bool = typer.Option(
         True, "--stack/--no-stack", help="Train compatible trials as stacked replica groups."
     ),
+    tune: str = typer.Option(
+        "", "--tune", help="'lr': tune each optimizer's learning rate (equal budget), then rerun."
+    ),
+    lr_grid: str | None = typer.Option(
+        None,
+        "--lr-grid",
+        help="Learning rates to search, e.g. 1e-4,1e-3,1e-2 (default: 7-point log grid).",
+    ),
     reuse_model: bool = typer.Option(
         False,
         "--reuse-model",
@@ -131,7 +139,10 @@ def compare(
         "reuse_model": reuse_model,
         "stack": stack,
         "executor": executor,
+        "tune": tune,
     }
+    if lr_grid is not None:
+        raw["lr_grid"] = _parse_floats(lr_grid, "--lr-grid")
     if address is not None:
         raw["address"] = address
     if workers is not None:
@@ -166,6 +177,13 @@ def resume(
             "Check the path (see `optbench show`)."
         )
     execute(config, study_dir)
+
+
+def _parse_floats(text: str, flag: str) -> list[float]:
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise ConfigError(f"{flag} must be a comma list of numbers. Received: {text!r}") from None
 
 
 def _parse_seeds(text: str) -> list[int]:

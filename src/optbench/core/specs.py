@@ -75,6 +75,9 @@ class DatasetSpec:
     train_size: int | None = None
     test_size: int | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    # Learning-rate search only: the last `holdout` training examples become the evaluation
+    # split, so tuning never looks at the test set.
+    holdout: int | None = None
 
 
 @dataclass(frozen=True)
@@ -239,6 +242,11 @@ class StudySpec:
     # previous optimizer's model (per seed) instead of starting fresh. Flagged in the report.
     reuse_model: bool = False
     stack: bool = True  # train compatible trials as stacked replica groups (faster, same results)
+    # Learning-rate tuning: "lr" searches `lr_grid` for every optimizer (equal budget: one
+    # seed, the study's epochs, on a held-out part of the training set), then reruns the best
+    # learning rate with every seed. "" = no tuning.
+    tune: str = ""
+    lr_grid: tuple[float, ...] = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
     # Head study: when given, every head × optimizer × seed is a trial (overrides `loss`).
     heads: tuple[HeadSpec, ...] = ()
     # Ray executor: cluster address ("auto", "host:port"; None = start a local one) and the

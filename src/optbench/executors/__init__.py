@@ -1,7 +1,13 @@
 """Executors: run trials (locally, in a process pool, on Ray) and stream events back."""
 
 from optbench.core.errors import ConfigError
-from optbench.executors.base import DatasetCache, Executor, RunRequest, dataset_key
+from optbench.executors.base import (
+    DatasetCache,
+    Executor,
+    RunRequest,
+    carve_holdout,
+    dataset_key,
+)
 from optbench.executors.local import LocalExecutor
 from optbench.executors.pool import PoolExecutor
 
@@ -11,6 +17,7 @@ __all__ = [
     "LocalExecutor",
     "PoolExecutor",
     "RunRequest",
+    "carve_holdout",
     "dataset_key",
     "get_executor",
 ]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 from optbench.core.errors import DataError
 from optbench.core.specs import DatasetSpec, TrialResult, TrialSpec
-from optbench.data import Dataset, load_dataset
+from optbench.data import Dataset, Split, load_dataset
 from optbench.engine import Event, TrainOptions, load_checkpoint, train_trial
 from optbench.engine.stacked import can_stack, train_group
 
@@ -54,8 +54,20 @@ class DatasetCache:
     def get(self, spec: DatasetSpec) -> Dataset:
         key = dataset_key(spec)
         if key not in self._loaded:
-            self._loaded[key] = load_dataset(spec, self.cache_dir)
+            if spec.holdout:
+                self._loaded[key] = carve_holdout(
+                    self.get(replace(spec, holdout=None)), spec.holdout
+                )
+            else:
+                self._loaded[key] = load_dataset(spec, self.cache_dir)
         return self._loaded[key]
+
+
+def carve_holdout(data: Dataset, n: int) -> Dataset:
+    """The last `n` training examples become the evaluation split (for tuning: the test set
+    is never used to choose)."""
+    x, y = data.train.x, data.train.y
+    return replace(data, train=Split(x[:-n], y[:-n]), test=Split(x[-n:], y[-n:]))
 
 
 def run_group(

@@ -20,6 +20,7 @@ from optbench.data import DATASETS
 from optbench.models import HEAD_ACTIVATIONS, LOSSES, validate_model
 from optbench.optim import expand_optimizer_grid, parse_optimizer, resolve_optimizer
 
+DEFAULT_LR_GRID = StudySpec.__dataclass_fields__["lr_grid"].default
 MAX_EPOCHS = 100_000  # beyond this a typo is likelier than a plan
 MAX_BATCH = 10_000_000
 PROFILES = ("torch", "keras")
@@ -40,6 +41,8 @@ _TOP_KEYS = (
     "stop_on",
     "reuse_model",
     "stack",
+    "tune",
+    "lr_grid",
     "heads",
     "address",
     "num_cpus",
@@ -89,6 +92,8 @@ def parse_study(raw: dict[str, Any], *, source: str = "study") -> StudySpec:
         "stop_on": _stop_on(raw.get("stop_on", ["train.nan_loss"]), problems),
         "reuse_model": _typed(raw, "reuse_model", bool, False, problems),
         "stack": _typed(raw, "stack", bool, True, problems),
+        "tune": _choice(raw, "tune", ("", "lr"), "", problems),
+        "lr_grid": _lr_grid(raw.get("lr_grid", list(DEFAULT_LR_GRID)), problems),
         "heads": _heads(raw.get("heads", []), problems),
         "address": _typed(raw, "address", str, None, problems),
         "num_cpus": _number_in(raw, "num_cpus", 1.0, 0.0, 1024.0, problems),
@@ -337,6 +342,20 @@ def _number_in(
         )
         return default
     return float(value)
+
+
+def _lr_grid(value: Any, problems: list[str]) -> tuple[float, ...]:
+    ok = (
+        isinstance(value, list)
+        and len(value) >= 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in value)
+    )
+    if not ok:
+        problems.append(
+            f"`lr_grid` must list at least two positive learning rates. Received: lr_grid={value!r}"
+        )
+        return DEFAULT_LR_GRID
+    return tuple(float(v) for v in value)
 
 
 def _stop_on(value: Any, problems: list[str]) -> tuple[str, ...]:
