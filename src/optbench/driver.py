@@ -27,14 +27,12 @@ from optbench.core.specs import (
     stable_json,
 )
 from optbench.data import Dataset, load_dataset
+from optbench.diagnose import check_data, resolve_stop_on
 from optbench.engine import TrainOptions, available_cores, choose_threads
 from optbench.executors import RunRequest, dataset_key, get_executor
 from optbench.plan import choose_lrs, expand, search_trials, study_to_toml, tuned_trials
 from optbench.report import StudyView, write_report
 from optbench.store import Store, TensorBoardLog
-
-# Inputs whose raw maximum is above this were almost surely meant to be scaled (pixels 0–255).
-UNSCALED_INPUT_MAX = 10.0
 
 
 class Progress(Protocol):
@@ -63,6 +61,7 @@ def run_study(
 ) -> StudyOutcome:
     """Run (or resume) `study` in `folder`; return where its report is."""
     trials = expand(study)
+    resolve_stop_on(study.stop_on)  # a typo in the stop policy fails now, not in every trial
     data = load_dataset(study.dataset, cache_dir)  # a data problem stops us before any trial
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     with _locked(folder):
@@ -338,19 +337,7 @@ def _static_findings(study: StudySpec, data: Dataset) -> list[Finding]:
                 "fresh weights.",
             )
         )
-    if not data.scaled and data.raw_range[1] > UNSCALED_INPUT_MAX:
-        findings.append(
-            Finding(
-                code="data.unscaled_inputs",
-                severity="warning",
-                message=(
-                    f"Inputs are not scaled: values range over {data.raw_range}. Large inputs "
-                    "give large initial logits and gradients; the seed study's 0–255 pixels "
-                    "are why its validation loss stayed high for a 95% model."
-                ),
-                fix="Scale inputs to [0, 1] (the default; drop --no-scale).",
-            )
-        )
+    findings += check_data(data)
     return findings
 
 

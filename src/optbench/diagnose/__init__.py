@@ -1,1 +1,52 @@
-"""optbench.diagnose"""
+"""optbench.diagnose: find the symptoms of a broken or unfair training run, as Findings.
+
+- `build_monitors(stop_on)`: fresh runtime monitors for one trial (engine callbacks), cheap
+  enough to stay on: sampled per-step checks, epoch-level checks, probe-batch hooks at epoch
+  end only. A monitor that raises a finding whose code is in `stop_on` ends the trial.
+- `check_data(dataset)`: static findings from the data alone (unscaled inputs, imbalance).
+- `check_setup(model, loss, batch, labels)`: a model/head/loss/labels setup checked before
+  training (setup_check.py).
+- `CODES`: the catalogue of finding codes, with explanation and fix for the report.
+
+    from optbench.diagnose import build_monitors
+    events = train_trial(spec, data, options, callbacks=build_monitors(options.stop_on))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from optbench.diagnose.codes import CODES, CodeInfo, explain
+from optbench.diagnose.data_check import check_data, check_inputs_scaled, check_label_balance
+from optbench.diagnose.history import History
+from optbench.diagnose.monitor import Monitor
+from optbench.diagnose.monitors import MONITORS
+from optbench.diagnose.setup_check import check_setup
+from optbench.diagnose.stop import resolve_stop_on
+from optbench.engine import Callback
+
+
+def build_monitors(stop_on: Iterable[str] = ("train.nan_loss",)) -> list[Callback]:
+    """Fresh monitors for one trial, sharing one History (first in the list, so it records
+    each epoch before the monitors read it). `stop_on`: finding codes, short forms
+    (`nan_loss`, `diverged`) or aliases (`nan`) that end the trial; unknown names raise
+    ConfigError."""
+    codes = resolve_stop_on(stop_on)
+    history = History()
+    return [history, *(monitor(history, codes) for monitor in MONITORS)]
+
+
+__all__ = [
+    "CODES",
+    "MONITORS",
+    "CodeInfo",
+    "History",
+    "Monitor",
+    "build_monitors",
+    "check_data",
+    "check_inputs_scaled",
+    "check_label_balance",
+    "check_setup",
+    "explain",
+    "resolve_stop_on",
+]

@@ -10,7 +10,8 @@ from typing import Protocol
 from optbench.core.errors import DataError
 from optbench.core.specs import DatasetSpec, TrialResult, TrialSpec
 from optbench.data import Dataset, Split, load_dataset
-from optbench.engine import Event, TrainOptions, load_checkpoint, train_trial
+from optbench.diagnose import build_monitors
+from optbench.engine import Callback, Event, TrainOptions, load_checkpoint, train_trial
 from optbench.engine.stacked import can_stack, train_group
 
 
@@ -86,10 +87,12 @@ def run_group(
         # on which trials shared its group, so a resumed study regroups freely and still
         # reproduces an uninterrupted run bit for bit.
         if options.stack and all(can_stack(t) for t in group):
-            events = train_group(group, data, options, resume=dict(resume))
+            monitors = (lambda _spec: build_monitors(options.stop_on)) if options.monitors else None
+            events = train_group(group, data, options, callbacks_for=monitors, resume=dict(resume))
         else:
             (trial,) = group
-            events = train_trial(trial, data, options, resume=resume.get(trial.id))
+            callbacks = monitors_for(options)
+            events = train_trial(trial, data, options, callbacks, resume=resume.get(trial.id))
         for event in events:
             if isinstance(event, TrialResult):
                 ended.add(event.trial_id)
@@ -100,6 +103,11 @@ def run_group(
         for trial in group:
             if trial.id not in ended:
                 yield failed(trial, exc)
+
+
+def monitors_for(options: TrainOptions) -> list[Callback]:
+    """Fresh runtime monitors for one trial, or none when the study turned them off."""
+    return build_monitors(options.stop_on) if options.monitors else []
 
 
 def resume_epochs(resume: Mapping[str, bytes]) -> dict[str, int]:

@@ -10,7 +10,14 @@ from optbench.core.errors import DataError, TrainingError
 from optbench.core.specs import TrialSpec
 from optbench.data import Dataset
 from optbench.engine import Event, KeepFinalWeights, load_checkpoint, train_trial
-from optbench.executors.base import DatasetCache, RunRequest, failed, resume_epochs, run_group
+from optbench.executors.base import (
+    DatasetCache,
+    RunRequest,
+    failed,
+    monitors_for,
+    resume_epochs,
+    run_group,
+)
 from optbench.executors.groups import plan_groups
 
 State = dict[str, torch.Tensor]
@@ -46,7 +53,8 @@ def _run_alone(
     try:
         initial = _initial_state(trial, final_states)
         resume = request.resume.get(trial.id)
-        yield from train_trial(trial, data, request.options, [keep], initial, resume)
+        callbacks = [keep, *monitors_for(request.options)]
+        yield from train_trial(trial, data, request.options, callbacks, initial, resume)
     except DataError:
         raise
     except Exception as exc:

@@ -1,0 +1,241 @@
+"""The catalogue of finding codes: what each symptom means and what to do about it.
+
+Codes are stable strings `area.symptom` (stored, written to TensorBoard, shown in reports), so
+a report can explain any finding it lists, and `--stop-on` can name them. A monitor's Finding
+carries a message with this trial's numbers; the catalogue carries the general explanation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from optbench.core.registry import Registry
+from optbench.core.specs import Severity
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    """One finding code: its default severity, a title, why it matters, and the usual fix."""
+
+    code: str
+    severity: Severity
+    title: str
+    explanation: str
+    fix: str
+
+    @property
+    def short(self) -> str:
+        """The part after the area: `nan_loss` for `train.nan_loss` (accepted by --stop-on)."""
+        return self.code.partition(".")[2]
+
+
+CODES: Registry[CodeInfo] = Registry("finding code")
+
+
+def _code(code: str, severity: Severity, title: str, explanation: str, fix: str) -> None:
+    CODES.register(code, CodeInfo(code, severity, title, explanation, fix))
+
+
+_code(
+    "train.nan_loss",
+    "error",
+    "Loss became NaN or infinite",
+    "Once the loss (or the model's outputs) is not finite, every later update is meaningless; "
+    "the usual causes are a learning rate far too high, unscaled inputs, or a NaN in the data.",
+    "Lower the learning rate, scale the inputs to [0, 1], check the data for NaN, or clip "
+    "gradients.",
+)
+_code(
+    "train.nonfinite_grad",
+    "error",
+    "Gradients became NaN or infinite",
+    "A gradient is NaN/Inf while the loss is still finite: a numerically unstable operation "
+    "(log or sqrt at 0, division by a tiny number) or an overflow in the backward pass. The "
+    "next optimizer step writes NaN into the weights.",
+    "Find the unstable operation (torch.autograd.set_detect_anomaly), add an epsilon, or clip "
+    "gradients.",
+)
+_code(
+    "init.loss_too_high",
+    "warning",
+    "Initial loss far above its expected value",
+    "An untrained classifier should predict every class about equally, giving a loss near its "
+    "chance value (ln C for cross-entropy over C classes). A much higher first loss means "
+    "huge initial logits: unscaled inputs or an initialisation that is far too large.",
+    "Scale the inputs to [0, 1] and use a standard initialisation (PyTorch's or Glorot).",
+)
+_code(
+    "init.loss_too_low",
+    "error",
+    "Initial loss far below its expected value",
+    "An untrained model cannot beat chance, so a first loss far below ln C means the model "
+    "was already trained: weights were carried over from an earlier run (the homework trained "
+    "one model object through every optimizer), or labels leak into the inputs.",
+    "Start every trial from fresh weights (drop reuse_model), and check inputs for label leaks.",
+)
+_code(
+    "train.loss_frozen",
+    "error",
+    "Training loss is frozen",
+    "The training loss did not change between epochs while it is still high: the weights are "
+    "not moving (learning rate effectively zero, frozen parameters, or no gradient reaches "
+    "them).",
+    "Raise the learning rate, check that parameters require gradients and are given to the "
+    "optimizer.",
+)
+_code(
+    "train.not_decreasing",
+    "warning",
+    "Training loss is not decreasing",
+    "Over several epochs the training loss has not improved while it is still far from a "
+    "trained model's: the run is stuck (learning rate too small or too large, dead units, "
+    "labels that cannot be learned).",
+    "Try a learning rate 10x higher and 10x lower; check labels and inputs; see the other "
+    "findings of this trial for the cause.",
+)
+_code(
+    "train.acc_at_chance",
+    "error",
+    "Accuracy stuck at chance",
+    "Training and validation accuracy stay at the level of guessing after several epochs: the "
+    "model learns nothing about the inputs (shuffled or wrong labels, constant inputs, a dead "
+    "network).",
+    "Check that labels match inputs (plot a few), that inputs vary, and the other findings of "
+    "this trial.",
+)
+_code(
+    "grad.exploding",
+    "error",
+    "Exploding gradients",
+    "A layer's gradient is many times larger than its weights and the loss is not improving: "
+    "each step overshoots. Typical of too-large initial weights, unscaled inputs, or a "
+    "learning rate that made the weights grow.",
+    "Use a standard initialisation, scale inputs, lower the learning rate, or clip gradients "
+    "(torch.nn.utils.clip_grad_norm_).",
+)
+_code(
+    "grad.vanishing",
+    "warning",
+    "Vanishing gradients",
+    "The first layers receive gradients orders of magnitude smaller (relative to their "
+    "weights) than the last layer, and the loss is not improving: the early layers do not "
+    "learn. Typical of deep sigmoid/tanh stacks and dead ReLUs.",
+    "Use ReLU-family activations with He/Glorot initialisation, fewer layers, normalisation "
+    "layers or residual connections.",
+)
+_code(
+    "act.dying_relu",
+    "warning",
+    "Dying ReLU units",
+    "A large share of a ReLU layer's units output zero for every example of a probe batch "
+    "while the loss is stuck: dead units pass no gradient and never recover.",
+    "Lower the learning rate, use He initialisation and zero (or small positive) biases, or a "
+    "LeakyReLU/GELU.",
+)
+_code(
+    "act.saturated",
+    "warning",
+    "Saturated sigmoid/tanh units",
+    "Most outputs of a sigmoid/tanh layer sit at the flat ends of the curve (derivative near "
+    "zero) while the loss is stuck: gradients through the layer vanish.",
+    "Scale the inputs, use a smaller (Glorot) initialisation, or ReLU-family activations.",
+)
+_code(
+    "opt.update_ratio_high",
+    "warning",
+    "Updates too large for the weights",
+    "Each optimizer step changes a layer's weights by a large fraction of their size "
+    "(a healthy ratio is around 1e-3), persistently, while the loss is not improving: the "
+    "learning rate is too high for this model.",
+    "Lower the learning rate (try 10x lower) or add warm-up.",
+)
+_code(
+    "opt.update_ratio_low",
+    "warning",
+    "Updates too small for the weights",
+    "Each optimizer step changes the weights by a vanishing fraction of their size (a healthy "
+    "ratio is around 1e-3), persistently, while the loss is not improving: the learning rate "
+    "is too low to train in any reasonable time.",
+    "Raise the learning rate (try 10x or 100x higher), or use an adaptive optimizer.",
+)
+_code(
+    "train.diverged",
+    "error",
+    "Training loss diverged",
+    "The training loss grew far above where it started: the steps overshoot and amplify. "
+    "Almost always a learning rate that is too high for this model and data.",
+    "Lower the learning rate (try 10x lower), scale the inputs, or clip gradients.",
+)
+_code(
+    "train.oscillating",
+    "warning",
+    "Training loss oscillating",
+    "The training loss goes up and down from epoch to epoch instead of falling: the learning "
+    "rate is high enough to bounce across the minimum.",
+    "Lower the learning rate, add a learning-rate schedule, or use a larger batch.",
+)
+_code(
+    "val.overfitting",
+    "warning",
+    "Overfitting",
+    "The validation loss rose for several epochs in a row while the training loss kept "
+    "falling: the model is memorising the training set. The best epoch is the one with the "
+    "lowest validation loss.",
+    "Stop at the best epoch (--stop-on overfitting), use more data, regularise (weight decay, "
+    "dropout), or a smaller model.",
+)
+_code(
+    "data.unscaled_inputs",
+    "warning",
+    "Inputs are not scaled",
+    "Inputs range far beyond [0, 1] (e.g. 0-255 pixels): initial logits and gradients are "
+    "huge, the first layers' effective learning rate is wrong, and results are not "
+    "comparable with scaled runs. The seed study's 0-255 pixels are why its validation loss "
+    "stayed high for a 95% model.",
+    "Scale inputs to [0, 1] (the default; drop --no-scale) or standardise them.",
+)
+_code(
+    "data.imbalanced_labels",
+    "warning",
+    "Labels are badly imbalanced",
+    "Some classes have many times more training examples than others (or none at all): "
+    "accuracy is dominated by the majority class, and predicting it alone already scores "
+    "high.",
+    "Use a balanced subset, class weights or resampling, and compare against the "
+    "majority-class baseline (or report balanced accuracy).",
+)
+_code(
+    "fairness.reused_model",
+    "error",
+    "One model trained through several optimizers",
+    "Each optimizer continued training the previous optimizer's model, so later optimizers "
+    "start from trained weights: their curves and final numbers are not comparable.",
+    "Drop reuse_model (the default): every trial then starts from identical fresh weights.",
+)
+
+
+# What this package's monitors and data checks raise (other modules register more codes).
+MONITOR_CODES = (
+    "train.nan_loss",
+    "train.nonfinite_grad",
+    "init.loss_too_high",
+    "init.loss_too_low",
+    "train.loss_frozen",
+    "train.not_decreasing",
+    "train.acc_at_chance",
+    "grad.exploding",
+    "grad.vanishing",
+    "act.dying_relu",
+    "act.saturated",
+    "opt.update_ratio_high",
+    "opt.update_ratio_low",
+    "train.diverged",
+    "train.oscillating",
+    "val.overfitting",
+)
+DATA_CODES = ("data.unscaled_inputs", "data.imbalanced_labels")
+
+
+def explain(code: str) -> CodeInfo:
+    """The catalogue entry of `code`; unknown codes fail with a close-match suggestion."""
+    return CODES.get(code)

@@ -1,0 +1,45 @@
+"""Monitor: a Callback that reports each symptom once per trial and applies the stop policy."""
+
+from __future__ import annotations
+
+from optbench.core.specs import Finding
+from optbench.diagnose.codes import CODES
+from optbench.diagnose.history import History
+from optbench.engine import Callback, TrialContext
+
+
+class Monitor(Callback):
+    """Base class of the runtime monitors.
+
+    A monitor reads the shared `history`, and reports through `finding()`, which fills in
+    severity and fix from the catalogue, keeps one finding per code per trial (the first, when
+    the symptom appeared), and ends the trial when the code is in the stop policy.
+    """
+
+    def __init__(self, history: History, stop_on: frozenset[str] = frozenset()) -> None:
+        self.history = history
+        self.stop_on = stop_on
+        self.reported: dict[str, Finding] = {}
+
+    def finding(
+        self, ctx: TrialContext, code: str, message: str, epoch: int | None = None
+    ) -> list[Finding]:
+        """[the Finding] the first time `code` is raised in this trial, [] after that.
+
+        `epoch` defaults to the epoch running now; 0 means "at initialisation".
+        """
+        if code in self.reported:
+            return []
+        info = CODES.get(code)
+        found = Finding(
+            code=code,
+            severity=info.severity,
+            message=message,
+            fix=info.fix,
+            trial_id=ctx.spec.id,
+            epoch=self.history.epoch + 1 if epoch is None else epoch,
+        )
+        self.reported[code] = found
+        if code in self.stop_on and ctx.stop_reason is None:
+            ctx.stop_reason = code
+        return [found]

@@ -1,0 +1,85 @@
+"""A loss that blows up (diverged) or swings up and down (oscillating): lr too high.
+
+Divergence is watched on sampled steps (a cheap scalar every DIVERGENCE_SAMPLE_EVERY steps)
+so it is caught inside the first epoch, before the loss overflows to NaN; oscillation needs
+epoch means, which average out batch noise.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import torch
+
+from optbench.core.specs import EpochRecord, Finding
+from optbench.diagnose.monitor import Monitor
+from optbench.engine import TrialContext
+
+DIVERGENCE_SAMPLE_EVERY = 10  # one float(loss) per 10 steps
+# Diverged: a sampled batch loss above 3 ×, or an epoch's mean loss above 2 ×, the larger of
+# the first loss and ln C. An untrained model's loss is the worst a healthy run sees: no
+# healthy setup in tests/diagnose has a sampled batch loss above 1.1 × it after step 0, and
+# epoch means fall from the first epoch on. A batch is noisier than an epoch mean, hence 3.
+DIVERGED_FACTOR = 3.0
+EPOCH_DIVERGED_FACTOR = 2.0
+# Oscillating: in the last OSC_WINDOW epoch means, at least OSC_RISES rises of more than
+# OSC_REL each (healthy epoch means fall monotonically early in training), while the loss is
+# still above OSC_MIN_FRACTION of chance (near convergence tiny relative wiggles are noise).
+OSC_WINDOW = 4
+OSC_RISES = 2
+OSC_REL = 0.05
+OSC_MIN_FRACTION = 0.1
+
+
+class DivergenceMonitor(Monitor):
+    """train.diverged from sampled and epoch losses; train.oscillating from epoch means."""
+
+    sample_every = DIVERGENCE_SAMPLE_EVERY
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.peak = -math.inf  # the largest finite sampled loss so far
+
+    def on_step_end(self, ctx: TrialContext, loss: torch.Tensor) -> list[Finding]:
+        value = float(loss.detach())
+        limit = DIVERGED_FACTOR * self.history.reference
+        if math.isfinite(value):
+            self.peak = max(self.peak, value)
+            if value <= limit:
+                return []
+            detail = f"a batch loss of {value:.4g} at step {ctx.step}"
+        elif self.peak > self.history.reference:
+            detail = f"the loss grew to {self.peak:.4g} and then overflowed to {value}"
+        else:
+            return []  # NaN out of nowhere: the NaN monitor's, not a divergence
+        return self.finding(ctx, "train.diverged", self._message(detail))
+
+    def on_epoch_end(self, ctx: TrialContext, record: EpochRecord) -> list[Finding]:
+        loss = record.train_loss
+        if math.isfinite(loss) and loss > EPOCH_DIVERGED_FACTOR * self.history.reference:
+            detail = f"an epoch mean of {loss:.4g}"
+            return self.finding(ctx, "train.diverged", self._message(detail), record.epoch)
+        return self._oscillating(ctx, record)
+
+    def _message(self, detail: str) -> str:
+        return (
+            f"Training diverged: {detail}, against {self.history.first_loss:.4g} before "
+            f"training (chance level {self.history.chance_loss:.4g})."
+        )
+
+    def _oscillating(self, ctx: TrialContext, record: EpochRecord) -> list[Finding]:
+        losses = self.history.train_losses[-OSC_WINDOW:]
+        if len(losses) < OSC_WINDOW or not all(math.isfinite(v) for v in losses):
+            return []
+        if losses[-1] < OSC_MIN_FRACTION * self.history.chance_loss:
+            return []
+        rises = sum(b > (1 + OSC_REL) * a for a, b in itertools.pairwise(losses))
+        if rises < OSC_RISES:
+            return []
+        trail = ", ".join(f"{v:.4g}" for v in losses)
+        message = (
+            f"Training loss is oscillating over the last {OSC_WINDOW} epochs ({trail}): "
+            f"{rises} rises of more than {OSC_REL:.0%}."
+        )
+        return self.finding(ctx, "train.oscillating", message, record.epoch)
