@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -238,6 +239,11 @@ class StudyWriter:
                     self._epoch(event)
                 elif isinstance(event, TrialResult):
                     self._result(event)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(
+                f"Could not write the study in {self.store.path.parent} ({exc}). If the disk is "
+                "full, free space and run the same command again: every finished epoch is kept."
+            ) from exc
         finally:
             self.tb.close_all()
 

@@ -8,6 +8,7 @@ atomically. Loading uses `weights_only=True`: a checkpoint never runs code.
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,7 +52,9 @@ def save_checkpoint(
 def load_checkpoint(blob: bytes, *, source: str = "checkpoint") -> Checkpoint:
     """Parse checkpoint bytes (never unpickling code); a damaged one is a clear StoreError."""
     try:
-        raw = torch.load(io.BytesIO(blob), weights_only=True, map_location="cpu")
+        with warnings.catch_warnings():  # a damaged file can make torch warn before it fails
+            warnings.simplefilter("ignore")
+            raw = torch.load(io.BytesIO(blob), weights_only=True, map_location="cpu")
         return Checkpoint(**raw)
     except Exception as exc:
         raise StoreError(

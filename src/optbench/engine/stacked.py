@@ -197,8 +197,8 @@ def _train_epoch(
     stack: StackedMLP, replicas: list[Replica], x: torch.Tensor, y: torch.Tensor, epoch: int
 ) -> list[EpochRecord]:
     R = len(replicas)
-    loss_sum = torch.zeros(R, dtype=torch.float64)
-    correct = torch.zeros(R, dtype=torch.int64)
+    loss_sum = torch.zeros(R, dtype=torch.float64, device=x.device)
+    correct = torch.zeros(R, dtype=torch.int64, device=x.device)
     norms: list[torch.Tensor] = []
     sampled = [(r, cb) for r, rep in enumerate(replicas) for cb in rep.callbacks if cb.sample_every]
     start = time.perf_counter()
@@ -257,8 +257,8 @@ def _grad_norms(stack: StackedMLP) -> torch.Tensor:
 @torch.no_grad()
 def _evaluate(stack: StackedMLP, x: torch.Tensor, y: torch.Tensor) -> list[tuple[float, float]]:
     R = stack.weights[0].shape[0]
-    loss_sum = torch.zeros(R, dtype=torch.float64)
-    correct = torch.zeros(R, dtype=torch.int64)
+    loss_sum = torch.zeros(R, dtype=torch.float64, device=x.device)
+    correct = torch.zeros(R, dtype=torch.int64, device=x.device)
     for xs, ys in zip(x.split(EVAL_CHUNK), y.split(EVAL_CHUNK), strict=True):
         logits = stack.forward(xs)  # [R, chunk, C]
         target = ys.expand(R, -1)
