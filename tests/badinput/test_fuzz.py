@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-import fuzz  # noqa: E402
+import fuzz
 
 
 @pytest.mark.parametrize("target", list(fuzz.TARGETS))
