@@ -29,7 +29,7 @@ from optbench.core.specs import (
 )
 from optbench.data import Dataset, load_dataset
 from optbench.diagnose import check_data, resolve_stop_on
-from optbench.engine import TrainOptions, available_cores, choose_threads
+from optbench.engine import TrainOptions, available_cores, choose_threads, load_checkpoint
 from optbench.executors import RunRequest, dataset_key, get_executor
 from optbench.plan import choose_lrs, expand, search_trials, study_to_toml, tuned_trials
 from optbench.report import StudyView, write_report
@@ -189,20 +189,32 @@ class CheckpointFolder:
         return self.root / f"{trial_id}.pt"
 
     def write(self, trial_id: str, blob: bytes) -> None:
+        # No fsync: rename makes the write atomic against a killed process; after a power
+        # loss a damaged checkpoint is detected on resume and its trial restarts cleanly.
         self.root.mkdir(exist_ok=True, mode=0o700)
-        _atomic_write_bytes(self.path(trial_id), blob)
+        _atomic_write_bytes(self.path(trial_id), blob, durable=False)
 
     def read(self, trial_id: str) -> bytes | None:
         path = self.path(trial_id)
         return path.read_bytes() if path.is_file() else None
 
     def resumable(self, todo: list[TrialSpec], store: Store) -> dict[str, bytes]:
-        """Checkpoints of unfinished trials that recorded epochs before they were interrupted."""
+        """Checkpoints of unfinished trials that recorded epochs before they were interrupted.
+
+        A damaged checkpoint is set aside (renamed `.damaged`): its trial restarts from
+        epoch 1 rather than failing the study.
+        """
         found = {}
         for trial in todo:
             blob = self.read(trial.id)
-            if blob is not None and store.last_epoch(trial.id) > 0:
-                found[trial.id] = blob
+            if blob is None or store.last_epoch(trial.id) == 0:
+                continue
+            try:
+                load_checkpoint(blob)
+            except StoreError:
+                os.replace(self.path(trial.id), self.path(trial.id).with_suffix(".damaged"))
+                continue
+            found[trial.id] = blob
         return found
 
     def finals(self, trial_ids: set[str]) -> dict[str, bytes]:
@@ -347,14 +359,16 @@ def _static_findings(study: StudySpec, data: Dataset) -> list[Finding]:
     return findings
 
 
-def _atomic_write_bytes(path: Path, blob: bytes) -> None:
-    """Temp file + rename: a reader sees the old file or the new one, never half of one."""
+def _atomic_write_bytes(path: Path, blob: bytes, durable: bool = True) -> None:
+    """Temp file + rename: a reader sees the old file or the new one, never half of one.
+    `durable` also flushes it to the disk (survives a power loss, costs a sync)."""
     tmp = path.with_name(path.name + ".tmp")
     try:
         with open(tmp, "wb") as handle:
             handle.write(blob)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -45,3 +45,31 @@ def test_damaged_checkpoint_is_a_clear_error(digits_spec, digits):
     spec = TrialSpec(digits_spec, ModelSpec(hidden=(16,)), OptimizerSpec("adam"), 0, 2, 128)
     with pytest.raises(StoreError, match="damaged or not an optbench checkpoint"):
         list(train_trial(spec, digits, resume=b"not a checkpoint"))
+
+
+def test_damaged_checkpoint_file_restarts_its_trial(tmp_path):
+    import optbench
+
+    raw = {
+        "name": "d",
+        "dataset": "digits",
+        "optimizers": ["adam"],
+        "epochs": 2,
+        "batch_size": 128,
+        "workers": 1,
+    }
+    out = tmp_path / "s"
+    first = optbench.run_study(raw, out, cache_dir=tmp_path)
+    (checkpoint,) = (out / "checkpoints").glob("*.pt")
+    checkpoint.write_bytes(checkpoint.read_bytes()[:100])  # as after a power loss
+    # Pretend the trial was interrupted after epoch 1: status back to running.
+    import sqlite3
+
+    with sqlite3.connect(out / "study.sqlite") as db:
+        db.execute("UPDATE trials SET status = 'running'")
+        db.execute("DELETE FROM epochs WHERE epoch = 2")
+    again = optbench.run_study(raw, out, cache_dir=tmp_path)
+    assert again.finished == 1 and first.finished == 1
+    assert checkpoint.with_suffix(".damaged").exists()
+    rows = sqlite3.connect(out / "study.sqlite").execute("SELECT epoch FROM epochs").fetchall()
+    assert sorted(rows) == [(1,), (2,)]
