@@ -108,15 +108,17 @@ def _png() -> bytes:
     return buffer.getvalue()
 
 
+def _containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+
+
 json_values = st.recursive(
     st.none()
     | st.booleans()
     | st.integers(-(10**6), 10**6)
     | st.floats(allow_nan=True)
     | st.text(max_size=12),
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
-    ),
+    _containers,
     max_leaves=12,
 )
 study_dicts = st.dictionaries(
