@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from optbench.core.errors import StoreError
+import torch
+
+from optbench.core.errors import ConfigError, StoreError
 from optbench.core.specs import (
     EpochRecord,
     Finding,
@@ -63,6 +65,7 @@ def run_study(
     """Run (or resume) `study` in `folder`; return where its report is."""
     trials = expand(study)
     resolve_stop_on(study.stop_on)  # a typo in the stop policy fails now, not in every trial
+    _check_device(study.device)
     data = load_dataset(study.dataset, cache_dir)  # a data problem stops us before any trial
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     with _locked(folder):
@@ -160,6 +163,20 @@ def _finals(store: Store, trials: list[TrialSpec]) -> dict[str, dict[str, float]
         if trial.id in done and rows:
             finals[trial.id] = {"val/acc": rows[-1]["val_acc"], "val/loss": rows[-1]["val_loss"]}
     return finals
+
+
+def _check_device(device: str) -> None:
+    """Fail before any work when the study asks for an accelerator this machine lacks."""
+    if device.startswith("cuda"):
+        index = int(device.split(":")[1]) if ":" in device else 0
+        if not torch.cuda.is_available() or index >= torch.cuda.device_count():
+            raise ConfigError(
+                f"--device {device} asked for, but torch {torch.__version__} sees "
+                f"{torch.cuda.device_count()} CUDA device(s). Use --device cpu, or install a "
+                "CUDA build of PyTorch on a machine with a GPU."
+            )
+    if device == "mps" and not torch.backends.mps.is_available():
+        raise ConfigError("--device mps asked for, but Apple's MPS is not available here.")
 
 
 def _parallel(study: StudySpec, todo: list[TrialSpec]) -> int:

@@ -146,6 +146,7 @@ ROWS: list[tuple[str, list[str], str]] = [
     ("seeds repeated", [*GOOD, "--seeds", "1,1"], "`seeds` has duplicates"),
     ("negative seed", [*GOOD, "--seeds", "-3"], "`seeds` must be"),
     ("unknown device", [*GOOD, "--device", "gpu"], "`device` must be cpu, cuda"),
+    ("CUDA device missing", [*GOOD, "--device", "cuda:7"], "CUDA device(s)"),
     ("unknown profile", [*GOOD, "--profile", "tf"], "`profile` must be one of"),
     ("unknown executor", [*GOOD, "--executor", "slurm"], "`executor` must be one of"),
     ("workers 0", [*GOOD, "--workers", "0"], "`workers` must be between"),
