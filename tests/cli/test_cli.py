@@ -4,7 +4,8 @@ import pytest
 
 from optbench.cli.app import main
 
-COMMANDS = ["compare", "run", "report", "show"]
+COMMANDS = ["compare", "run", "resume", "report", "show", "ls", "export", "optimizers",
+            "landscape", "explain"]
 
 
 def test_help(capsys):

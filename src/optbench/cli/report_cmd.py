@@ -16,13 +16,16 @@ console = Console()
 def report(
     study_dir: Path = typer.Argument(..., help="A study folder, e.g. runs/my-study."),
 ) -> None:
-    """Regenerate report.md and the figures from the study's store."""
+    """Regenerate report.md, report.html and the figures from the study's store alone."""
     path = api.report(study_dir)
-    console.print(f"Report: {path}")
+    console.print(f"Report: {path}", highlight=False)
+    html = path.with_name("report.html")
+    if html.is_file():
+        console.print(f"HTML:   {html}", highlight=False)
 
 
 def show(study_dir: Path = typer.Argument(..., help="A study folder, e.g. runs/my-study.")) -> None:
-    """Print a study's results table."""
+    """Print a study's results: mean ± sd, 95% intervals and paired comparisons."""
     print_results(console, api.open_study(study_dir))
 
 

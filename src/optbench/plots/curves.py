@@ -6,17 +6,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only; never needs a display
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 from optbench.plots.colors import colors_for
+from optbench.plots.figure import finish, save_figure
 
 Runs = dict[str, list[list[dict[str, float]]]]
 PANELS = (("loss", "Loss"), ("acc", "Accuracy"))
@@ -45,9 +44,19 @@ def _draw(
         ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=color, alpha=0.18)
 
 
-def plot_overlay(runs: Runs, path: Path, title: str) -> Path:
-    """2×2 grid: train/validation × loss/accuracy, one line per optimizer."""
-    colors = colors_for(list(runs))  # runs are in study order
+def plot_overlay(
+    runs: Runs,
+    path: Path,
+    title: str,
+    colors: Mapping[str, str] | None = None,
+    target: float | None = None,
+) -> Path:
+    """2×2 grid: train/validation × loss/accuracy, one line per optimizer.
+
+    `target` (an accuracy) is drawn as a dashed line on the validation-accuracy panel: the
+    level the report's time-to-target table counts epochs to.
+    """
+    colors = colors or colors_for(list(runs))  # runs are in study order
     fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), sharex=True)
     for col, (metric, name) in enumerate(PANELS):
         for row, split in enumerate(("train", "val")):
@@ -57,11 +66,16 @@ def plot_overlay(runs: Runs, path: Path, title: str) -> Path:
             ax.set_title(f"{'Training' if split == 'train' else 'Validation'} {name.lower()}")
             ax.set_ylabel(name)
             ax.grid(alpha=0.3)
+    if target is not None:
+        axes[1, 1].axhline(target, color="0.3", ls=":", lw=1, label=f"target {target:.1%}")
     for ax in axes[1]:
         ax.set_xlabel("Epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0, 0].legend(fontsize=9)
-    _finish(fig, title, _band_note(runs))
-    return _save(fig, path)
+    if target is not None:
+        axes[1, 1].legend(fontsize=8, loc="lower right")
+    finish(fig, title, band_note(runs))
+    return save_figure(fig, path)
 
 
 def plot_group(
@@ -74,38 +88,30 @@ def plot_group(
         _draw(ax, seed_rows, f"val/{metric}", color, "validation", style="--")
         ax.set_title(f"{group}: {name.lower()}")
         ax.set_xlabel("Epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=9)
-    _finish(fig, title, _band_note({group: seed_rows}))
-    return _save(fig, path)
+    finish(fig, title, band_note({group: seed_rows}))
+    return save_figure(fig, path)
 
 
-def _band_note(runs: Runs) -> str:
-    seeds = max((len(r) for r in runs.values()), default=0)
-    return f"mean of {seeds} seeds, band = min–max" if seeds > 1 else "1 seed"
+def band_note(runs: Runs) -> str:
+    return seed_note(max((len(r) for r in runs.values()), default=0))
 
 
-def _finish(fig: plt.Figure, title: str, note: str) -> None:
-    fig.suptitle(f"{title}  ({note})", fontsize=11)
-    fig.tight_layout()
-
-
-def _save(fig: plt.Figure, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+def seed_note(seeds: int) -> str:
+    """What a curve shows: `mean of 5 seeds, band = min–max over seeds` or `1 seed`."""
+    return f"mean of {seeds} seeds, band = min–max over seeds" if seeds > 1 else "1 seed"
 
 
 def save_all(runs: Runs, folder: Path, title: str, order: Sequence[str]) -> list[Path]:
     """The overlay plus one figure per optimizer; returns the written paths."""
     colors = colors_for(list(order))
-    paths = [plot_overlay(runs, folder / "curves-all.png", title)]
+    paths = [plot_overlay(runs, folder / "curves-all.png", title, colors)]
+    names = figure_names(list(runs))
     for group, seed_rows in runs.items():
-        paths.append(
-            plot_group(group, seed_rows, colors[group], folder / figure_name(group), title)
-        )
+        paths.append(plot_group(group, seed_rows, colors[group], folder / names[group], title))
     return paths
 
 
@@ -113,3 +119,17 @@ def figure_name(group: str) -> str:
     """`curves-adam.png`; hyperparameters in a label become a filesystem-safe slug."""
     slug = "".join(c if c.isalnum() or c in "-_." else "_" for c in group).strip("_")
     return f"curves-{slug}.png"
+
+
+def figure_names(groups: Sequence[str]) -> dict[str, str]:
+    """`figure_name` per group, made unique when two labels share a slug (`a b` and `a_b`)."""
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    for group in groups:
+        name, k = figure_name(group), 1
+        while name in used:
+            k += 1
+            name = figure_name(group).replace(".png", f"-{k}.png")
+        used.add(name)
+        names[group] = name
+    return names

@@ -1,6 +1,30 @@
-"""Reports regenerated from the store alone: Markdown, figures."""
+"""Reports regenerated from the store alone: statistics, figures, Markdown and HTML, exports."""
 
-from optbench.report.markdown import render_markdown, write_report
+from optbench.report.analysis import Analysis, WorkloadAnalysis, analyse
+from optbench.report.catalog import StudyListing, list_studies
+from optbench.report.export import export_csv, export_json
+from optbench.report.markdown import render_markdown
+from optbench.report.stats import Interval, PairedComparison, paired_comparison, t_interval
 from optbench.report.view import GroupSummary, StudyView, TrialView
+from optbench.report.write import ReportFiles, write_report, write_reports
 
-__all__ = ["GroupSummary", "StudyView", "TrialView", "render_markdown", "write_report"]
+__all__ = [
+    "Analysis",
+    "GroupSummary",
+    "Interval",
+    "PairedComparison",
+    "ReportFiles",
+    "StudyListing",
+    "StudyView",
+    "TrialView",
+    "WorkloadAnalysis",
+    "analyse",
+    "export_csv",
+    "export_json",
+    "list_studies",
+    "paired_comparison",
+    "render_markdown",
+    "t_interval",
+    "write_report",
+    "write_reports",
+]

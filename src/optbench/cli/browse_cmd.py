@@ -1,0 +1,47 @@
+"""`optbench ls` (the studies in a folder) and `optbench export` (a study as CSV or JSON)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from optbench import api
+from optbench.cli.render import print_listing
+from optbench.core.errors import ConfigError
+from optbench.report import export_csv, export_json, list_studies
+
+console = Console()
+FORMATS = {"csv": export_csv, "json": export_json}
+
+
+def ls(
+    folder: Path = typer.Argument(
+        api.DEFAULT_RUNS_DIR, help="Where to look for studies (searched recursively)."
+    ),
+) -> None:
+    """List the studies in a folder with their status (finished, running, interrupted, …)."""
+    print_listing(console, list_studies(folder), folder)
+
+
+def export(
+    study_dir: Path = typer.Argument(..., help="A study folder, e.g. runs/my-study."),
+    format: str = typer.Option("csv", "--format", "-f", help="csv (one row per epoch) or json."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write here instead of stdout."),
+) -> None:
+    """Export a study's trials and epochs (json: also findings and statistics)."""
+    render = FORMATS.get(format.lower())
+    if render is None:
+        raise ConfigError(f"`--format` must be one of {', '.join(FORMATS)}. Received: {format}")
+    text = render(api.open_study(study_dir))
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    console.print(f"Wrote {out}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ls")(ls)
+    app.command("export")(export)

@@ -1,0 +1,109 @@
+"""Figures: every kind draws a PNG, byte-identical when drawn again, with one colour per group."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import pytest
+
+from optbench.plots import (
+    PALETTE,
+    LrSeries,
+    Strip,
+    StripPanel,
+    colors_for,
+    figure_names,
+    plot_group,
+    plot_lr_sensitivity,
+    plot_overlay,
+    plot_performance_profile,
+    plot_strips,
+    seed_note,
+)
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _rows(final: float, epochs: int = 4) -> list[dict[str, float]]:
+    return [
+        {
+            "epoch": e,
+            "train/loss": 1.0 / e,
+            "train/acc": final - 0.05 * (epochs - e),
+            "val/loss": 1.2 / e,
+            "val/acc": final - 0.06 * (epochs - e),
+        }
+        for e in range(1, epochs + 1)
+    ]
+
+
+RUNS = {"adam": [_rows(0.9), _rows(0.88)], "sgd": [_rows(0.8), _rows(0.82, epochs=3)]}
+COLORS = colors_for(["adam", "sgd"])
+
+
+def _draw_all(folder):
+    strips = [
+        Strip("adam", {0: 0.9, 1: 0.88}, 0.89, 0.8, 0.98),
+        Strip("sgd", {0: 0.8}, 0.8, math.nan, math.nan),  # one seed: no interval
+    ]
+    series = LrSeries(
+        "adam",
+        COLORS["adam"],
+        [1e-3, 1e-2],
+        [[0.9, 0.88], [0.85]],
+        [0.89, 0.85],
+        [0.8, math.nan],
+        [0.98, math.nan],
+    )
+    return [
+        plot_overlay(RUNS, folder / "all.png", "t", COLORS, target=0.85),
+        plot_group("sgd", RUNS["sgd"], COLORS["sgd"], folder / "sgd.png", "t"),
+        plot_strips([StripPanel("acc", "%", strips, 100.0)], COLORS, folder / "strip.png", "t"),
+        plot_lr_sensitivity([series], folder / "lr.png", "t"),
+        plot_performance_profile(
+            {"adam": [0.5, 1.0], "sgd": [0.5, 0.5]}, [1.0, 2.0], COLORS, folder / "profile.png", "t"
+        ),
+    ]
+
+
+def test_every_figure_is_a_png_and_redraws_identically(tmp_path):
+    first = {p.name: p.read_bytes() for p in _draw_all(tmp_path / "a")}
+    second = {p.name: p.read_bytes() for p in _draw_all(tmp_path / "b")}
+    assert all(data.startswith(PNG) for data in first.values())
+    assert first == second
+    assert plt.get_fignums() == []  # every figure was closed
+
+
+def test_overlay_uses_the_given_colour_per_group(tmp_path, monkeypatch):
+    seen = {}
+    original = plt.Axes.plot
+
+    def spy(ax, *args, **kwargs):
+        if "label" in kwargs and "color" in kwargs:
+            seen.setdefault(kwargs["label"], set()).add(kwargs["color"])
+        return original(ax, *args, **kwargs)
+
+    monkeypatch.setattr(plt.Axes, "plot", spy)
+    plot_overlay(RUNS, tmp_path / "all.png", "t", COLORS)
+    assert seen == {"adam": {COLORS["adam"]}, "sgd": {COLORS["sgd"]}}
+
+
+def test_colours_follow_study_order_and_wrap():
+    groups = [f"g{i}" for i in range(12)]
+    colors = colors_for(groups)
+    assert colors["g0"] == PALETTE[0] and colors["g10"] == PALETTE[0]
+    assert colors_for(groups[:3]) == {g: colors[g] for g in groups[:3]}
+
+
+def test_figure_names_are_unique_and_safe():
+    names = figure_names(["adam", "adam(lr=0.01)", "a b", "a_b", "1×softmax + bce"])
+    assert names["adam"] == "curves-adam.png"
+    assert names["adam(lr=0.01)"] == "curves-adam_lr_0.01.png"
+    assert names["a b"] != names["a_b"]
+    assert all("/" not in n and " " not in n for n in names.values())
+
+
+@pytest.mark.parametrize(("seeds", "note"), [(1, "1 seed"), (5, "mean of 5 seeds")])
+def test_seed_note(seeds, note):
+    assert seed_note(seeds).startswith(note)
