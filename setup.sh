@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything optbench needs, from scratch, in ./.venv:
 #   - CPU PyTorch (pinned: an unpinned `torch` can pull a multi-GB CUDA build),
-#   - optbench itself, editable, with the dev tools (pytest, hypothesis, ruff, import-linter),
+#   - optbench itself, editable, with the dev tools (pytest, hypothesis, ruff, import-linter)
+#     and Ray (the cluster executor),
 #   - Debian's dataset-fashion-mnist package: real data that needs no download.
 # Safe to run again; it only installs what is missing.
 set -euo pipefail
@@ -14,7 +15,10 @@ pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
 if ! .venv/bin/python -c "import torch" 2>/dev/null; then
   "${pip[@]}" "torch==2.13.0" || "${pip[@]}" torch
 fi
-"${pip[@]}" -e '.[dev]'
+if ! .venv/bin/python -c "import ray" 2>/dev/null; then  # the cluster executor (tests use it)
+  "${pip[@]}" "ray==2.60.0" || "${pip[@]}" "ray>=2.9"
+fi
+"${pip[@]}" -e '.[dev,ray]'
 
 fashion=/usr/share/datasets/fashion-mnist
 if [ ! -d "$fashion" ]; then

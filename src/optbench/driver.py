@@ -7,6 +7,7 @@ resumes by skipping finished trials.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -149,7 +150,9 @@ class _Phase:
         )
         tb = TensorBoardLog(self.folder / "tb")
         writer = StudyWriter({t.id: t for t in todo}, store, tb, checkpoints, self.progress)
-        writer.consume(executor.run(request))
+        # closing(): an error or Ctrl-C while the driver writes cancels remote work at once.
+        with contextlib.closing(executor.run(request)) as events:
+            writer.consume(events)
         self.finished += writer.finished
         self.failed += writer.failed
 

@@ -20,8 +20,8 @@ import optbench
 
 STUDY = """
 name = "kill-me"
-epochs = 6
-batch_size = 16
+epochs = 15
+batch_size = 32
 seeds = [0, 1, 2]
 workers = 1
 optimizers = ["adam", "sgd:lr=0.05", "rmsprop", "adagrad:lr=0.05"]
@@ -48,9 +48,13 @@ def _rows(db: Path) -> int:
 
 
 def _run_until_killed(study: Path, out: Path, rng: random.Random) -> bool:
-    """Start the study; SIGKILL it after 1-3 new epochs (+ jitter). True if it was killed."""
+    """Start the study and SIGKILL it at a random point: mostly just after new epoch rows
+    land (in the middle of the next epoch, or while the driver is still writing rows and
+    checkpoints), sometimes blindly during start-up. True if it was killed."""
     before = _rows(out / "study.sqlite")
-    wanted = before + rng.randint(1, 3)
+    blind = rng.random() < 0.2
+    wanted = before + (10**9 if blind else 1)
+    blind_deadline = time.monotonic() + rng.uniform(0.5, 3.0)
     proc = subprocess.Popen(
         [sys.executable, "-m", "optbench", "run", str(study), "--out", str(out)],
         stdout=subprocess.DEVNULL,
@@ -58,11 +62,13 @@ def _run_until_killed(study: Path, out: Path, rng: random.Random) -> bool:
     )
     deadline = time.monotonic() + 120
     while proc.poll() is None and _rows(out / "study.sqlite") < wanted:
+        if blind and time.monotonic() > blind_deadline:
+            break
         if time.monotonic() > deadline:
             proc.kill()
             pytest.fail("study made no progress for 120 s")
         time.sleep(0.02)
-    time.sleep(rng.uniform(0, 0.3))
+    time.sleep(rng.uniform(0, 0.1))
     if proc.poll() is not None:
         assert proc.returncode == 0, proc.stderr.read().decode()
         return False
@@ -88,7 +94,7 @@ def test_sigkill_and_resume_matches_uninterrupted(tmp_path):
 
     db = sqlite3.connect(out / "study.sqlite")
     counts = db.execute("SELECT trial_id, epoch, COUNT(*) FROM epochs GROUP BY 1, 2").fetchall()
-    assert len(counts) == 12 * 6 and {n for *_, n in counts} == {1}
+    assert len(counts) == 12 * 15 and {n for *_, n in counts} == {1}
     assert db.execute("SELECT DISTINCT status FROM trials").fetchall() == [("finished",)]
     got = db.execute(f"SELECT {METRICS} FROM epochs ORDER BY 1, 2").fetchall()
     ref = sqlite3.connect(tmp_path / "reference" / "study.sqlite")

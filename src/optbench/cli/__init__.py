@@ -8,14 +8,25 @@ from types import ModuleType
 def _modules() -> list[ModuleType]:
     from optbench.cli import (
         browse_cmd,
+        doctor_cmd,
         explain_cmd,
+        heads_cmd,
         landscape_cmd,
         optimizers_cmd,
         report_cmd,
         study_cmd,
     )
 
-    return [study_cmd, report_cmd, browse_cmd, optimizers_cmd, landscape_cmd, explain_cmd]
+    return [
+        study_cmd,
+        heads_cmd,
+        doctor_cmd,
+        report_cmd,
+        browse_cmd,
+        optimizers_cmd,
+        landscape_cmd,
+        explain_cmd,
+    ]
 
 
 COMMAND_MODULES = _modules()

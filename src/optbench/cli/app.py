@@ -54,7 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app; map optbench errors to one clear message and exit code 2."""
     _register_commands()
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
+        if code == 130:  # typer turns Ctrl-C into a return value in non-standalone mode
+            raise KeyboardInterrupt
     except OptbenchError as exc:
         if _state["debug"]:
             err_console.print_exception()

@@ -5,10 +5,18 @@
                       cache_dir)
 
 Registered datasets: `mnist`, `fashion-mnist` (IDX or Keras npz; local folders, cache, or
-download from pinned mirrors) and `digits` (scikit-learn, offline).
+download from pinned mirrors), `digits` (scikit-learn, offline), `image-folder` (your own
+root/train/<class>/*, root/validation/<class>/*) and `cats-vs-dogs` (the seed's Q4 data).
 """
 
-from optbench.data import digits, fashion_mnist, mnist  # noqa: F401  (register entries)
+from optbench.data import (  # noqa: F401  (register entries)
+    cats_vs_dogs,
+    digits,
+    fashion_mnist,
+    image_folder,
+    mnist,
+)
+from optbench.data.archive import extract_zip
 from optbench.data.arrays import RawArrays
 from optbench.data.dataset import Dataset, Split
 from optbench.data.download import DownloadError, fetch
@@ -26,6 +34,7 @@ __all__ = [
     "RemoteFile",
     "RemoteSource",
     "Split",
+    "extract_zip",
     "fetch",
     "load_dataset",
     "load_idx",

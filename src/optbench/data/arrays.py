@@ -14,6 +14,8 @@ class RawArrays:
     """A dataset as read from disk: raw pixels and labels, before selecting or scaling.
 
     x_*: [N, *input_shape] raw pixel values; y_*: [N] integer labels in [0, num_classes).
+    Readers of image folders also say which classes they found (folder names, in label
+    order) and which files they skipped (unreadable images, non-image files), with why.
     """
 
     x_train: np.ndarray
@@ -21,6 +23,8 @@ class RawArrays:
     x_test: np.ndarray
     y_test: np.ndarray
     source: str
+    class_names: tuple[str, ...] | None = None
+    skipped: tuple[str, ...] = ()
 
 
 def check_arrays(

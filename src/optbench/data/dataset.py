@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -39,6 +39,9 @@ class Dataset:
     scaled: bool
     raw_range: tuple[float, float]
     source: str
+    # Files an image-folder reader skipped ("path: why"), and the options that changed the data.
+    skipped: list[str] = field(default_factory=list)
+    augment: str | None = None
 
     def info(self) -> dict[str, Any]:
         """JSON-able summary (no tensors) for the study config and report."""
@@ -54,4 +57,6 @@ class Dataset:
             "scaled": self.scaled,
             "raw_range": [float(v) for v in self.raw_range],
             "source": self.source,
+            **({"skipped": list(self.skipped)} if self.skipped else {}),
+            **({"augment": self.augment} if self.augment else {}),
         }

@@ -15,30 +15,37 @@ from optbench.data.arrays import RawArrays
 
 @dataclass(frozen=True)
 class RemoteFile:
-    """A file a mirror serves, and the SHA-256 it must have."""
+    """A file a mirror serves, and the SHA-256 it must have.
+
+    `sha256=None`: no hash stated by an authoritative source is known, so optbench will not
+    download the file until the user supplies one they verified (see data/cats_vs_dogs.py).
+    """
 
     filename: str
-    sha256: str
+    sha256: str | None
 
 
 @dataclass(frozen=True)
 class RemoteSource:
     """One way to get a dataset over the network: a set of files and the mirrors serving them.
 
-    `format` says how the files are read: `idx` (the four MNIST-style IDX files) or `npz`
-    (one Keras-style archive). A file's URL is `mirror + filename`, so mirrors end in `/`.
+    `format` says how the files are read: `idx` (the four MNIST-style IDX files), `npz`
+    (one Keras-style archive) or `zip` (one zip of an image-folder tree). A file's URL is
+    `mirror + filename`, so mirrors end in `/`.
     """
 
     label: str
-    format: Literal["idx", "npz"]
+    format: Literal["idx", "npz", "zip"]
     mirrors: tuple[str, ...]
     files: tuple[RemoteFile, ...]
 
     def __post_init__(self) -> None:
-        count = {"idx": 4, "npz": 1}.get(self.format)
+        count = {"idx": 4, "npz": 1, "zip": 1}.get(self.format)
         problems = []
         if count is None:
-            problems.append(f"format must be 'idx' or 'npz'. Received: format={self.format!r}")
+            problems.append(
+                f"format must be 'idx', 'npz' or 'zip'. Received: format={self.format!r}"
+            )
         elif len(self.files) != count:
             problems.append(
                 f"a '{self.format}' source lists {count} file(s), not {len(self.files)}"
@@ -71,6 +78,11 @@ class DatasetInfo:
     `read(info, request)` returns the raw, validated arrays; `load_dataset` then selects
     classes, keeps the first N examples and scales. `sources` are the default download
     mirrors (overridable per call); `local_dirs` are system folders searched first.
+
+    Image-folder datasets learn their classes and image shape from the files: their
+    `class_names` may be empty (any folder) and `input_shape` is the default one (the `size`
+    option changes it). `options`: the dataset-specific options the reader understands,
+    besides `classes` and `augment`; `needs_path`: the dataset is read from `path` only.
     """
 
     name: str
@@ -87,6 +99,8 @@ class DatasetInfo:
     local_dirs: tuple[str, ...] = ()
     class_aliases: Mapping[str, str] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
+    needs_path: bool = False
 
 
 DATASETS: Registry[DatasetInfo] = Registry(kind="dataset")

@@ -17,7 +17,8 @@ from optbench.data.dataset import Dataset, Split
 from optbench.data.download import DEFAULT_TIMEOUT, check_url
 from optbench.data.info import DATASETS, DatasetInfo, ReadRequest, RemoteSource
 
-KNOWN_OPTIONS = ("classes",)
+COMMON_OPTIONS = ("classes", "augment")
+AUGMENTATIONS = ("hflip",)
 
 
 def load_dataset(
@@ -32,8 +33,10 @@ def load_dataset(
 
     Order of operations: keep the `classes` asked for (relabelled 0..k-1 in the given
     order), then the first `train_size`/`test_size` examples, then convert to float32 and
-    scale to [0, 1] when `spec.scale`. `sources` replaces the registered download mirrors
-    (tests point it at a loopback server); `timeout` bounds each network wait in seconds.
+    scale to [0, 1] when `spec.scale`, then augment the training split (`augment="hflip"`
+    appends a mirrored copy of every training image: deterministic, so every trial and seed
+    sees the same data). `sources` replaces the registered download mirrors (tests point it
+    at a loopback server); `timeout` bounds each network wait in seconds.
 
     >>> ds = load_dataset(DatasetSpec("digits", train_size=100), Path("/tmp/cache"))
     >>> ds.train.x.shape, ds.raw_range, float(ds.train.x.max())
@@ -44,6 +47,8 @@ def load_dataset(
     keep = _validate(spec, info, resolved)
     request = ReadRequest(spec, Path(cache_dir).expanduser(), allow_download, resolved, timeout)
     raw = info.read(info, request)
+    if keep is None and "classes" in spec.options:  # classes known only now (image folders)
+        keep = _classes_of(spec, raw.class_names or info.class_names, info)
     return _build(info, spec, raw, keep)
 
 
@@ -52,10 +57,16 @@ def _validate(
 ) -> list[int] | None:
     """The class indices to keep (None: all); every problem in the spec raised at once."""
     problems = []
+    known = (*COMMON_OPTIONS, *info.options)
     for key in spec.options:
-        if key not in KNOWN_OPTIONS:
-            hint = suggest(key, KNOWN_OPTIONS)
-            problems.append(f"unknown option '{key}'.{hint} Known: {', '.join(KNOWN_OPTIONS)}.")
+        if key not in known:
+            hint = suggest(key, known)
+            problems.append(f"unknown option '{key}'.{hint} Known: {', '.join(known)}.")
+    augment = spec.options.get("augment")
+    if augment is not None and augment not in AUGMENTATIONS:
+        problems.append(
+            f"`augment` must be one of {', '.join(AUGMENTATIONS)}. Received: augment={augment!r}"
+        )
     for name in ("train_size", "test_size"):
         value = getattr(spec, name)
         if value is not None and (
@@ -63,7 +74,7 @@ def _validate(
         ):
             problems.append(f"`{name}` must be a positive integer. Received: {name}={value!r}")
     keep = None
-    if "classes" in spec.options:
+    if "classes" in spec.options and info.class_names and not info.needs_path:
         keep, more = class_indices(spec.options["classes"], info.class_names, info.class_aliases)
         problems += more
     for mirror in (m for source in sources for m in source.mirrors):
@@ -76,26 +87,45 @@ def _validate(
     return keep
 
 
+def _classes_of(spec: DatasetSpec, names: tuple[str, ...], info: DatasetInfo) -> list[int]:
+    """Resolve `classes` against the class names a reader found (image folders)."""
+    keep, problems = class_indices(spec.options["classes"], names, info.class_aliases)
+    if problems:
+        raise ConfigError.collect(problems, source=f"dataset '{spec.name}'")
+    return keep
+
+
 def _build(info: DatasetInfo, spec: DatasetSpec, raw: RawArrays, keep: list[int] | None) -> Dataset:
     splits = {"train": (raw.x_train, raw.y_train), "test": (raw.x_test, raw.y_test)}
     if keep is not None:
         splits = {name: select_classes(x, y, keep) for name, (x, y) in splits.items()}
-    names = [info.class_names[i] for i in keep] if keep is not None else list(info.class_names)
+    all_names = list(raw.class_names or info.class_names)
+    names = [all_names[i] for i in keep] if keep is not None else all_names
     tensors = {}
     for name, (x, y) in splits.items():
         n = _size(info, getattr(spec, f"{name}_size"), len(y), name, keep is not None)
         tensors[name] = to_split(x[:n], y[:n], info.raw_range, scale=spec.scale)
+    augment = spec.options.get("augment")
+    if augment == "hflip":
+        tensors["train"] = mirrored(tensors["train"])
     return Dataset(
         name=info.name,
         train=tensors["train"],
         test=tensors["test"],
         num_classes=len(names),
         class_names=names,
-        input_shape=info.input_shape,
+        input_shape=tuple(raw.x_train.shape[1:]),
         scaled=spec.scale,
         raw_range=info.raw_range,
         source=raw.source,
+        skipped=list(raw.skipped),
+        augment=augment,
     )
+
+
+def mirrored(split: Split) -> Split:
+    """The split followed by a left-right mirrored copy of each image (last axis = width)."""
+    return Split(x=torch.cat([split.x, split.x.flip(-1)]), y=torch.cat([split.y, split.y]))
 
 
 def _size(info: DatasetInfo, wanted: int | None, have: int, split: str, subset: bool) -> int:

@@ -37,6 +37,15 @@ def _code(code: str, severity: Severity, title: str, explanation: str, fix: str)
 
 
 _code(
+    "executor.worker_lost",
+    "info",
+    "A worker died and its trial was retried",
+    "The process or machine running the trial was lost (killed, out of memory, node down). "
+    "The trial continued from its latest checkpoint on another worker; resumed trials give "
+    "the same numbers as uninterrupted ones.",
+    "Nothing, unless it keeps happening: then check the node's memory and logs.",
+)
+_code(
     "train.nan_loss",
     "error",
     "Loss became NaN or infinite",

@@ -274,8 +274,20 @@ _GRAPH_ACTIVATIONS = {
     "BaddbmmBackward0": "linear",
 }
 # Nodes that only reshape or copy: the activation sits behind them.
-_PASS_THROUGH = ("View", "Reshape", "Unsqueeze", "Squeeze", "Expand", "Clone", "Alias",
-                 "Permute", "Transpose", "Flatten", "Contiguous", "ToCopy")
+_PASS_THROUGH = (
+    "View",
+    "Reshape",
+    "Unsqueeze",
+    "Squeeze",
+    "Expand",
+    "Clone",
+    "Alias",
+    "Permute",
+    "Transpose",
+    "Flatten",
+    "Contiguous",
+    "ToCopy",
+)
 
 
 def profile_output(model: nn.Module, sample_batch: torch.Tensor) -> OutputProfile:
@@ -334,7 +346,7 @@ def _graph_activation(node: object) -> str:
 def _range_activation(values: torch.Tensor) -> str:
     """Best guess without a graph: probabilities (rows summing to 1 → softmax) or not."""
     low, high = float(values.min()), float(values.max())
-    if 0 <= low and high <= 1:
+    if low >= 0 and high <= 1:
         sums = values.sum(1)
         return "softmax" if torch.allclose(sums, torch.ones_like(sums), atol=1e-4) else "sigmoid"
     if high <= 0 and torch.allclose(values.exp().sum(1), torch.ones(len(values)), atol=1e-3):
@@ -358,11 +370,6 @@ class Labels:
         """1-D integer class indices (what optbench's engine and CrossEntropyLoss use)."""
         t = self.tensor
         return t.dim() == 1 and not t.is_floating_point() and t.dtype != torch.bool
-
-    @property
-    def integral(self) -> bool:
-        t = self.tensor.float()
-        return bool(torch.equal(t, t.round()))
 
 
 def read_labels(labels: torch.Tensor, num_classes: int | None) -> Labels:
@@ -429,6 +436,11 @@ def _single_unit_softmax(
         return []
     share = _share_of_class_one(labels)
     extra = f" Here that share is {share:.4f}." if share is not None else ""
+    if kind.name == "keras_bce":
+        extra += (
+            " tf.keras' binary_crossentropy computes its loss from the logit under the softmax, "
+            "so the loss can still fall (the seed's 0.40) while the prediction never changes."
+        )
     return [
         _finding(
             "head.single_unit_softmax",
@@ -546,11 +558,11 @@ def _double_activation(
         return []
     if out.units == 1 and out.activation == "softmax":
         return []  # the single-unit softmax finding says more
-    fix = (
-        "Remove the head's activation (a linear head: the loss applies it), or keep the "
-        + ("softmax and use NLLLoss on its log, or Keras-style categorical cross-entropy "
-           "(optbench 'categorical_crossentropy')." if kind.expects == "logits" else
-           "sigmoid and use nn.BCELoss (optbench 'bce').")
+    fix = "Remove the head's activation (a linear head: the loss applies it), or keep the " + (
+        "softmax and use NLLLoss on its log, or Keras-style categorical cross-entropy "
+        "(optbench 'categorical_crossentropy')."
+        if kind.expects == "logits"
+        else "sigmoid and use nn.BCELoss (optbench 'bce')."
     )
     return [
         _finding(
@@ -589,9 +601,7 @@ def _units_mismatch(
             f"(two classes) or one unit per class ({classes})."
         )
     elif not by_class and units == 1 and classes > 2:
-        message = (
-            f"1 output unit can only separate two classes, but the labels have {classes}."
-        )
+        message = f"1 output unit can only separate two classes, but the labels have {classes}."
     else:
         return _extra_units(out, kind, labels)
     return [_finding("head.units_mismatch", message)]
@@ -665,19 +675,20 @@ def _index_labels(out: OutputProfile, kind: LossKind, labels: Labels) -> list[Fi
     t = labels.tensor
     if labels.is_index:
         return _index_range(labels)
-    if kind.expects == "logits" and t.is_floating_point() and t.dim() == 2:
-        if t.shape[1] == out.units and float(t.min()) >= 0:
-            return []  # class probabilities per unit: CrossEntropyLoss accepts them
-    hint = (
-        "labels.argmax(1)" if t.dim() == 2 else "labels.long()"
-    )
+    probabilities = t.is_floating_point() and t.dim() == 2 and t.shape[1] == out.units
+    if kind.expects == "logits" and probabilities and float(t.min()) >= 0:
+        return []  # class probabilities per unit: CrossEntropyLoss accepts them
+    hint = "labels.argmax(1)" if t.dim() == 2 else "labels.long()"
     return [
         _finding(
             "labels.encoding",
             f"{kind.name} wants class indices (int64 of shape [B]); these labels are {t.dtype} "
             f"of shape {list(t.shape)}."
-            + (" A float column is read as class probabilities, not as an index." if
-               t.is_floating_point() else ""),
+            + (
+                " A float column is read as class probabilities, not as an index."
+                if t.is_floating_point()
+                else ""
+            ),
             f"Pass class indices: {hint}.",
         )
     ]
@@ -699,8 +710,11 @@ def _same_shape_labels(out: OutputProfile, kind: LossKind, labels: Labels) -> li
             "labels.encoding",
             f"{kind.name} compares targets with the output element by element, so they must "
             f"be float and shaped like it; these labels have {' and '.join(problems)}."
-            + (" MSELoss would silently broadcast them to a [B, B] matrix." if
-               kind.expects == "regression" and t.dim() == 1 and out.units == 1 else ""),
+            + (
+                " MSELoss would silently broadcast them to a [B, B] matrix."
+                if kind.expects == "regression" and t.dim() == 1 and out.units == 1
+                else ""
+            ),
             _same_shape_fix(out.units),
         )
     ]
@@ -821,11 +835,10 @@ def _loss_runs(out: OutputProfile, kind: LossKind, labels: Labels) -> list[Findi
         except Exception as exc:  # any failure of a user's loss is what we report
             return [_loss_failed(kind, f"{type(exc).__name__}: {exc}")]
     broadcast = [w for w in caught if "target size" in str(w.message).lower()]
-    if broadcast:
-        return [_loss_failed(kind, str(broadcast[0].message))]
-    if isinstance(value, torch.Tensor) and value.numel() == 1 and not torch.isfinite(value):
-        return [_loss_failed(kind, f"the loss is {float(value)} on this batch")]
-    return []
+    if broadcast or not isinstance(value, torch.Tensor):
+        what = str(broadcast[0].message) if broadcast else f"it returned {type(value).__name__}"
+        return [_loss_failed(kind, what)]
+    return []  # a NaN loss (NaN inputs) is the runtime monitors' business
 
 
 def _targets(kind: LossKind, labels: torch.Tensor, outputs: torch.Tensor) -> torch.Tensor:
@@ -848,9 +861,12 @@ def _loss_failed(kind: LossKind, what: str) -> Finding:
 class SetupCheck(Callback):
     """Runs `check_setup` on the trial's probe batch before its first step (engine callback).
 
-    Findings carry epoch 0 ("at initialisation"). The trial is stopped only by an error
-    finding whose code the stop policy names (`stop_on`, as in the study); otherwise it trains,
-    so the study shows what the broken head does.
+    Findings carry epoch 0 ("at initialisation"). The trial is stopped by an error finding
+    whose code the stop policy names (`stop_on`, as in the study); otherwise it trains, so the
+    study shows what the broken head does. One exception: when the engine could not even
+    compute the first loss (`first_loss` is NaN) and the checker found an error, the trial
+    would crash at its first step, so it is stopped with that code instead, keeping the
+    explanation.
     """
 
     def __init__(self, stop_on: Iterable[str] = ()) -> None:
@@ -861,9 +877,10 @@ class SetupCheck(Callback):
         findings = check_setup(ctx.model, ctx.spec.loss, x, y, num_classes=ctx.num_classes)
         for found in findings:
             found.trial_id, found.epoch = ctx.spec.id, 0
-        stop = next(
-            (f.code for f in findings if f.severity == "error" and f.code in self.stop_on), None
-        )
+        errors = [f.code for f in findings if f.severity == "error"]
+        named = [code for code in errors if code in self.stop_on]
+        cannot_run = errors if not math.isfinite(first_loss) else []
+        stop = (named or cannot_run or [None])[0]
         if stop is not None and ctx.stop_reason is None:
             ctx.stop_reason = stop
         return findings

@@ -4,10 +4,12 @@
 hold them), so the head table of a report can label every configuration without retraining.
 Rules, first match wins:
 
-  * diverged        — a loss became NaN/Inf, or the training loss grew to 10× its first value;
-  * loss frozen     — the training loss stopped moving (relative spread ≤ 1e-4 over the last
-                      half of the epochs, at least two) while still above 0.01: no gradient
-                      reaches the weights any more (the seed's 2-unit tanh head, 7.6685);
+  * diverged        — a loss became NaN or infinite;
+  * loss frozen     — the training loss stopped moving (relative spread ≤ 1e-4 over at least
+                      the last half of the epochs, two or more) while still above 0.01: no
+                      gradient reaches the weights any more (the seed's 2-unit tanh head,
+                      7.6685), whether it was frozen from the start or jumped there first;
+  * diverged        — the training loss grew to 10× its first value and kept moving;
   * stuck at chance — train and validation accuracy never beat chance by more than 2 points
                       (chance = the majority class's share when given, else 1/C): the
                       prediction does not depend on the input (the seed's 1-unit softmax);
@@ -23,6 +25,7 @@ FROZEN_REL = 1e-4
 FROZEN_MIN_LOSS = 0.01  # a loss that has converged to ~0 is finished, not frozen
 DIVERGED_FACTOR = 10.0
 CHANCE_MARGIN = 0.02
+UNSTABLE_FACTOR = 1.5  # a final training loss this far above its minimum is worth a word
 EXACT = 1e-9
 
 Epoch = Mapping[str, float]
@@ -47,22 +50,27 @@ def verdict(
     if not epochs:
         return "not run", "No epoch finished."
     chance = 1.0 / num_classes if chance is None else chance
-    for rule in (_diverged, _frozen, _at_chance):
+    for rule in (_not_finite, _frozen, _grew, _at_chance):
         found = rule(epochs, chance)
         if found is not None:
             return found
     return "learns", _learning(epochs, chance)
 
 
-def _diverged(epochs: Sequence[Epoch], chance: float) -> tuple[str, str] | None:
+def _not_finite(epochs: Sequence[Epoch], chance: float) -> tuple[str, str] | None:
     for e in epochs:
         for tag in ("train/loss", "val/loss"):
             value = _get(e, tag)
             if not math.isfinite(value):
+                split, epoch = tag.split("/")[0], int(_get(e, "epoch"))
                 return "diverged", (
-                    f"The {tag.split('/')[0]} loss became {value} in epoch {int(_get(e, 'epoch'))}: "
-                    "the updates blew up (learning rate too high, unscaled inputs)."
+                    f"The {split} loss became {value} in epoch {epoch}: the updates blew up "
+                    "(learning rate too high, unscaled inputs)."
                 )
+    return None
+
+
+def _grew(epochs: Sequence[Epoch], chance: float) -> tuple[str, str] | None:
     train = _series(epochs, "train/loss")
     if len(train) > 1 and train[0] > 0 and max(train[1:]) > DIVERGED_FACTOR * train[0]:
         return "diverged", (
@@ -74,18 +82,25 @@ def _diverged(epochs: Sequence[Epoch], chance: float) -> tuple[str, str] | None:
 
 def _frozen(epochs: Sequence[Epoch], chance: float) -> tuple[str, str] | None:
     train = _series(epochs, "train/loss")
-    tail = train[-max(2, math.ceil(len(train) / 2)) :]
-    if len(train) < 2 or tail[-1] <= FROZEN_MIN_LOSS:
+    last = train[-1]
+    if len(train) < 2 or last <= FROZEN_MIN_LOSS:
         return None
-    spread = max(tail) - min(tail)
-    if spread > FROZEN_REL * max(1.0, abs(tail[-1])):
+    tolerance = FROZEN_REL * max(1.0, abs(last))
+    start = len(train) - 1  # the first epoch of the final constant stretch
+    while start > 0 and abs(train[start - 1] - last) <= tolerance:
+        start -= 1
+    if len(train) - start < max(2, math.ceil(len(train) / 2)):
         return None
-    first = len(train) - len(tail) + 1
     val = _get(epochs[-1], "val/loss")
+    before = (
+        f" It got there from {train[0]:.4f} in epoch 1: the head collapsed, then froze."
+        if start > 0 and abs(train[0] - last) > 10 * tolerance
+        else ""
+    )
     text = (
-        f"The training loss stayed at {tail[-1]:.4f} from epoch {first} to {len(train)} "
-        f"(spread {spread:.1e}; validation {val:.4f}): no gradient reaches the weights any more, "
-        "so nothing is learned."
+        f"The training loss stayed at {last:.4f} from epoch {start + 1} to {len(train)} "
+        f"(validation {val:.4f}): no gradient reaches the weights any more, so nothing is "
+        f"learned.{before}"
     )
     return "loss frozen", f"{text} {_accuracy_note(epochs, chance)}".strip()
 
@@ -110,9 +125,7 @@ def _at_chance(epochs: Sequence[Epoch], chance: float) -> tuple[str, str] | None
 def _accuracy_note(epochs: Sequence[Epoch], chance: float) -> str:
     accs = _series(epochs, "train/acc") + _series(epochs, "val/acc")
     if accs and all(abs(a - chance) <= EXACT for a in accs):
-        return (
-            f"Accuracy was exactly {chance:.4f} (chance) in every epoch, train and validation."
-        )
+        return f"Accuracy was exactly {chance:.4f} (chance) in every epoch, train and validation."
     return ""
 
 
@@ -127,7 +140,25 @@ def _learning(epochs: Sequence[Epoch], chance: float) -> str:
     val = _series(epochs, "val/acc")
     train = _series(epochs, "train/loss")
     best = max(range(len(val)), key=lambda i: val[i])
-    return (
+    text = (
         f"Validation accuracy {val[0]:.4f} → {val[-1]:.4f} (best {val[best]:.4f} in epoch "
         f"{best + 1}; chance {chance:.4f}); training loss {train[0]:.4f} → {train[-1]:.4f}."
     )
+    return text + _instability(val, train, chance)
+
+
+def _instability(val: list[float], train: list[float], chance: float) -> str:
+    """A learning run that keeps falling back to chance, or whose loss swings, says so."""
+    first_good = next((i for i, a in enumerate(val) if a > chance + CHANCE_MARGIN), len(val))
+    relapses = [i + 1 for i, a in enumerate(val) if i > first_good and a <= chance + CHANCE_MARGIN]
+    notes = []
+    if relapses:
+        notes.append(
+            f"validation accuracy fell back to chance in epoch(s) {', '.join(map(str, relapses))}"
+        )
+    if len(train) > 2 and train[-1] > UNSTABLE_FACTOR * min(train):
+        notes.append(
+            f"the training loss ended at {train[-1]:.4f}, {train[-1] / min(train):.1f}× its "
+            f"lowest ({min(train):.4f})"
+        )
+    return f" Unstable: {'; '.join(notes)}." if notes else ""

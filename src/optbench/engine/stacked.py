@@ -44,6 +44,7 @@ def can_stack(spec: TrialSpec) -> bool:
     """Stacking covers the built-in MLP with a logits head and the cross-entropy loss."""
     return (
         spec.model.name == "mlp"
+        and spec.model.head_units is None
         and spec.model.head_activation == "linear"
         and spec.loss == "cross_entropy"
         and spec.init_from is None

@@ -81,7 +81,11 @@ def train_trial(
     )
     callbacks = [NonFiniteLossGuard(), *callbacks]
 
-    init_print, first_loss = fingerprint(model), _loss_on(model, loss, *ctx.probe)
+    init_print = fingerprint(model)
+    try:
+        first_loss = _loss_on(model, loss, *ctx.probe)
+    except Exception:  # head/loss/labels do not fit: the setup check says why and stops it
+        first_loss = math.nan
     done = 0
     if resume is not None:
         checkpoint = load_checkpoint(resume, source=f"checkpoint of trial {spec.id}")
@@ -92,6 +96,9 @@ def train_trial(
             ctx.findings += cb.on_trial_start(ctx, first_loss)
     env = describe_env(options.threads, spec.device)
     yield TrialStarted(spec.id, init_print, first_loss, env, resumed_from=done)
+    if ctx.stop_reason:  # refused before the first step (the setup check): train nothing
+        yield TrialResult(spec.id, "stopped", init_print, ctx.stop_reason, ctx.findings)
+        return
 
     reported = 0  # findings already sent with an earlier record
     for epoch in range(done + 1, spec.epochs + 1):

@@ -11,6 +11,7 @@ from optbench.core.errors import DataError
 from optbench.core.specs import DatasetSpec, TrialResult, TrialSpec
 from optbench.data import Dataset, Split, load_dataset
 from optbench.diagnose import build_monitors
+from optbench.diagnose.setup_check import SetupCheck
 from optbench.engine import Callback, Event, TrainOptions, load_checkpoint, train_trial
 from optbench.engine.stacked import can_stack, train_group
 
@@ -79,7 +80,9 @@ def run_group(
 ) -> Iterator[Event]:
     """Train one planned group: a single trial alone, several as stacked replicas.
 
-    An exception fails every trial of the group that has not ended yet; the study goes on.
+    An exception in a group of several trials re-runs its unfinished trials one by one (from
+    where this run started them), so only the trial that raises is recorded as failed; alone,
+    a trial that raises fails with its error. The study goes on either way.
     """
     ended: set[str] = set()
     try:
@@ -87,8 +90,9 @@ def run_group(
         # on which trials shared its group, so a resumed study regroups freely and still
         # reproduces an uninterrupted run bit for bit.
         if options.stack and all(can_stack(t) for t in group):
-            monitors = (lambda _spec: build_monitors(options.stop_on)) if options.monitors else None
-            events = train_group(group, data, options, callbacks_for=monitors, resume=dict(resume))
+            events = train_group(
+                group, data, options, lambda _spec: monitors_for(options), dict(resume)
+            )
         else:
             (trial,) = group
             callbacks = monitors_for(options)
@@ -100,14 +104,19 @@ def run_group(
     except DataError:
         raise
     except Exception as exc:
-        for trial in group:
-            if trial.id not in ended:
-                yield failed(trial, exc)
+        unfinished = [t for t in group if t.id not in ended]
+        if len(group) == 1:
+            yield from (failed(t, exc) for t in unfinished)
+            return
+        for trial in unfinished:  # R = 1 stacked runs give the same numbers as the group
+            yield from run_group([trial], data, options, resume)
 
 
 def monitors_for(options: TrainOptions) -> list[Callback]:
-    """Fresh runtime monitors for one trial, or none when the study turned them off."""
-    return build_monitors(options.stop_on) if options.monitors else []
+    """Fresh callbacks for one trial: the setup check (always: it refuses heads that cannot
+    work before any step) and the runtime monitors unless the study turned them off."""
+    monitors = build_monitors(options.stop_on) if options.monitors else []
+    return [SetupCheck(options.stop_on), *monitors]
 
 
 def resume_epochs(resume: Mapping[str, bytes]) -> dict[str, int]:

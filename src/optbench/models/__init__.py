@@ -1,8 +1,8 @@
 """Models: a registry of architectures and seeded, profile-initialised construction."""
 
+from optbench.models.head import HEAD_ACTIVATIONS, cached_logits, head_layers
 from optbench.models.losses import LOSSES, LossInfo
 from optbench.models.registry import (
-    HEAD_ACTIVATIONS,
     MODELS,
     ModelInfo,
     build_model,
@@ -17,6 +17,8 @@ __all__ = [
     "LossInfo",
     "ModelInfo",
     "build_model",
+    "cached_logits",
+    "head_layers",
     "parse_model",
     "validate_model",
 ]

@@ -1,7 +1,8 @@
-"""The multilayer perceptron of the seed study: Flatten → Dense(h, act) … → Dense(classes).
+"""The multilayer perceptron of the seed study: Flatten → Dense(h, act) … → head.
 
-The last layer outputs logits; the softmax lives in the loss (numerically stable and the same
-function as Keras' `Dense(10, softmax)` + `sparse_categorical_crossentropy`).
+The default head is `num_classes` linear units (logits); the softmax then lives in the loss
+(numerically stable, and the same function as Keras' `Dense(10, softmax)` +
+`sparse_categorical_crossentropy`). Head studies swap the head (see models/head.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import math
 
 import torch
 from torch import nn
+
+from optbench.models.head import head_layers
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
@@ -23,20 +26,8 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 }
 
 
-HEAD_MODULES: dict[str, type[nn.Module]] = {
-    "linear": nn.Identity,
-    "softmax": lambda: nn.Softmax(dim=-1),  # type: ignore[dict-item]
-    "sigmoid": nn.Sigmoid,
-    "tanh": nn.Tanh,
-    "relu": nn.ReLU,
-}
-
-
 class MLP(nn.Module):
-    """Flatten, `hidden` Linear+activation blocks, then the head: Linear(units) + activation.
-
-    The default head is `num_classes` linear units (logits).
-    """
+    """Flatten, `hidden` Linear+activation blocks, then the head: Linear(units) + activation."""
 
     def __init__(
         self,
@@ -52,9 +43,7 @@ class MLP(nn.Module):
         layers: list[nn.Module] = [nn.Flatten()]
         for fan_in, fan_out in itertools.pairwise(sizes):
             layers += [nn.Linear(fan_in, fan_out), ACTIVATIONS[activation]()]
-        layers.append(nn.Linear(sizes[-1], head_units or num_classes))
-        if head_activation != "linear":
-            layers.append(HEAD_MODULES[head_activation]())
+        layers += head_layers(sizes[-1], head_units, num_classes, head_activation)
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # [B, *input_shape] → [B, units]

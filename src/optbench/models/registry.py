@@ -11,6 +11,8 @@ from torch import nn
 from optbench.core.errors import ConfigError
 from optbench.core.registry import Registry, suggest
 from optbench.core.specs import ModelSpec
+from optbench.models.convnet import ConvNet
+from optbench.models.head import validate_head
 from optbench.models.init import apply_init
 from optbench.models.mlp import ACTIVATIONS, MLP
 
@@ -19,9 +21,12 @@ Builder = Callable[[ModelSpec, tuple[int, ...], int], nn.Module]
 
 @dataclass(frozen=True)
 class ModelInfo:
+    """A registered architecture. `default_hidden`: its Dense sizes when none are given."""
+
     name: str
     description: str
     build: Builder
+    default_hidden: tuple[int, ...] = (128,)
 
 
 MODELS: Registry[ModelInfo] = Registry("model")
@@ -29,19 +34,34 @@ MODELS.register(
     "mlp",
     ModelInfo(
         name="mlp",
-        description="Flatten → Dense(h, activation) per hidden size → Dense(classes), logits out.",
+        description="Flatten → Dense(h, activation) per hidden size → head "
+        "(default: Dense(classes), logits out).",
         build=lambda spec, shape, classes: MLP(
             shape, spec.hidden, classes, spec.activation, spec.head_units, spec.head_activation
         ),
     ),
 )
+MODELS.register(
+    "convnet",
+    ModelInfo(
+        name="convnet",
+        description="The seed's cats-vs-dogs CNN: Conv 32-64-128-128 (3×3, max-pool 2 each) → "
+        "Flatten → Dense(512) → head. Needs images of at least 16×16.",
+        build=lambda spec, shape, classes: ConvNet(
+            shape, spec.hidden, classes, spec.activation, spec.head_units, spec.head_activation
+        ),
+        default_hidden=(512,),
+    ),
+)
 
 INIT_PROFILES = ("torch", "keras")
-HEAD_ACTIVATIONS = ("linear", "softmax", "sigmoid", "tanh", "relu")
 
 
 def parse_model(text: str, *, init: str = "torch", activation: str = "relu") -> ModelSpec:
-    """`mlp`, `mlp:128` (the seed model), `mlp:256,128`, `mlp:128,activation=tanh`."""
+    """`mlp`, `mlp:128` (the seed model), `mlp:256,128`, `mlp:128,activation=tanh`, `convnet`.
+
+    Without hidden sizes a model gets its own default (mlp: 128, convnet: 512).
+    """
     name, _, rest = text.strip().partition(":")
     hidden: list[int] = []
     for token in filter(None, (t.strip() for t in rest.split(","))):
@@ -55,9 +75,13 @@ def parse_model(text: str, *, init: str = "torch", activation: str = "relu") -> 
                 f"Bad model '{text}': '{token}' is neither a hidden size nor activation=NAME. "
                 "Example: mlp:256,128,activation=tanh"
             )
+    info = MODELS.get(name.lower())
     spec = ModelSpec(
-        name=name.lower(), hidden=tuple(hidden) or (128,), activation=activation, init=init
-    )  # type: ignore[arg-type]
+        name=name.lower(),
+        hidden=tuple(hidden) or info.default_hidden,
+        activation=activation,
+        init=init,  # type: ignore[arg-type]
+    )
     validate_model(spec)
     return spec
 
@@ -71,14 +95,7 @@ def validate_model(spec: ModelSpec) -> None:
         )
     if spec.init not in INIT_PROFILES:
         raise ConfigError(f"`init` must be 'torch' or 'keras'. Received: init={spec.init!r}")
-    if spec.head_activation not in HEAD_ACTIVATIONS:
-        hint = suggest(spec.head_activation, HEAD_ACTIVATIONS)
-        raise ConfigError(
-            f"Unknown head activation '{spec.head_activation}'.{hint} "
-            f"Known: {', '.join(HEAD_ACTIVATIONS)}."
-        )
-    if spec.head_units is not None and spec.head_units < 1:
-        raise ConfigError(f"`head_units` must be >= 1. Received: head_units={spec.head_units}")
+    validate_head(spec.head_units, spec.head_activation)
 
 
 def build_model(
@@ -92,6 +109,6 @@ def build_model(
     validate_model(spec)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = MODELS.get(spec.name).build(spec, input_shape, num_classes)
+        model = MODELS.get(spec.name).build(spec, tuple(input_shape), num_classes)
         apply_init(model, spec.init)
     return model

@@ -17,7 +17,7 @@ from optbench.core.errors import ConfigError, OptbenchError
 from optbench.core.registry import suggest
 from optbench.core.specs import DatasetSpec, HeadSpec, ModelSpec, OptimizerSpec, StudySpec
 from optbench.data import DATASETS
-from optbench.models import HEAD_ACTIVATIONS, LOSSES, validate_model
+from optbench.models import HEAD_ACTIVATIONS, LOSSES, MODELS, validate_model
 from optbench.optim import expand_optimizer_grid, parse_optimizer, resolve_optimizer
 
 DEFAULT_LR_GRID = StudySpec.__dataclass_fields__["lr_grid"].default
@@ -51,7 +51,19 @@ _TOP_KEYS = (
     "model",
     "optimizers",
 )
-_DATASET_KEYS = ("name", "path", "scale", "train_size", "test_size", "classes")
+_DATASET_KEYS = (
+    "name",
+    "path",
+    "scale",
+    "train_size",
+    "test_size",
+    "classes",
+    "size",
+    "color",
+    "augment",
+    "sha256",
+)
+_DATASET_OPTIONS = ("classes", "size", "color", "augment", "sha256")
 _HEAD_KEYS = ("units", "activation", "loss")
 _MODEL_KEYS = ("name", "hidden", "activation", "init", "head_units", "head_activation")
 
@@ -129,7 +141,7 @@ def _dataset(value: Any, problems: list[str]) -> DatasetSpec | None:
             f"Known: {', '.join(DATASETS.names())}."
         )
     path = _typed(table, "path", str, None, problems, prefix="dataset.")
-    options = {"classes": table["classes"]} if "classes" in table else {}
+    options = {k: table[k] for k in _DATASET_OPTIONS if k in table}
     return DatasetSpec(
         name=name,
         path=str(Path(path).expanduser()) if path else None,
@@ -146,7 +158,9 @@ def _model(value: Any, profile: str, problems: list[str]) -> ModelSpec | None:
         problems.append(f"`model` must be a name or a table. Received: {value!r}")
         return None
     _unknown_keys(table, _MODEL_KEYS, "model.", problems)
-    hidden = table.get("hidden", [128])
+    name = table.get("name", "mlp")
+    default = list(MODELS.get(name).default_hidden) if name in MODELS else [128]
+    hidden = table.get("hidden", default)
     if isinstance(hidden, int):
         hidden = [hidden]
     if not (

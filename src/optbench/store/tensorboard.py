@@ -32,6 +32,8 @@ class TensorBoardLog:
         """Open a trial's run. A fresh start rewrites it; a resumed trial appends, and TensorBoard
         drops events after `resumed_from` that an interrupted run wrote (purge_step)."""
         folder = self.root / run_name(spec)
+        if spec.id in self._writers:  # a retried trial opens again
+            self._writers.pop(spec.id).close()
         if not resumed_from:
             for stale in folder.glob("events.out.tfevents.*"):
                 stale.unlink()
