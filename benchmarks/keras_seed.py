@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from plain_torch_loop import FASHION, read_idx
+from seed_data import FASHION, read_idx
 
 
 def main() -> None:

@@ -10,30 +10,19 @@ same IDX files optbench reads, decoded with numpy.
 from __future__ import annotations
 
 import argparse
-import gzip
 import time
-from pathlib import Path
 
-import numpy as np
 import torch
+from seed_data import FASHION, read_idx
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-FASHION = Path("/usr/share/datasets/fashion-mnist")
 # Keras defaults, as in the seed study (adam 1e-3, adagrad 1e-3, rmsprop 1e-3).
 OPTIMIZERS = {
     "adam": lambda p: torch.optim.Adam(p, lr=1e-3, eps=1e-7),
     "adagrad": lambda p: torch.optim.Adagrad(p, lr=1e-3, initial_accumulator_value=0.1, eps=1e-7),
     "rmsprop": lambda p: torch.optim.RMSprop(p, lr=1e-3, alpha=0.9, eps=1e-7),
 }
-
-
-def read_idx(path: Path) -> np.ndarray:
-    with gzip.open(path) as handle:
-        raw = handle.read()
-    dims = raw[3]
-    shape = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
 def main() -> None:

@@ -2,7 +2,9 @@
 
 Trials that share dataset, architecture, batch size and epochs (and resume from the same
 epoch) form groups of at most `MAX_REPLICAS`, split evenly over the workers so every core
-gets work. Anything that cannot stack (other models, losses, reuse_model chains) runs alone.
+gets work. Groups are made per seed: replicas of one seed see the same batches, so their
+first layer is one wide GEMM (see engine/stacked.py), which is what makes large sweeps fast.
+Anything that cannot stack (other models, losses, reuse_model chains) runs alone.
 """
 
 from __future__ import annotations
@@ -29,12 +31,16 @@ def plan_groups(
     singles: list[list[TrialSpec]] = []
     for trial in trials:
         if stack and can_stack(trial):
-            key = (*stack_key(trial), resume_epochs.get(trial.id, 0))
+            key = (*stack_key(trial), trial.seed, resume_epochs.get(trial.id, 0))
             buckets.setdefault(key, []).append(trial)
         else:
             singles.append([trial])
     groups: list[list[TrialSpec]] = []
+    # Balance: unless the buckets already divide evenly over the workers, split each bucket
+    # into one group per worker, so every worker gets the same amount of work.
+    workers = max(1, workers)
+    splits = 1 if len(buckets) % workers == 0 else workers
     for bucket in buckets.values():
-        size = min(MAX_REPLICAS, math.ceil(len(bucket) / max(1, workers)))
+        size = min(MAX_REPLICAS, math.ceil(len(bucket) / splits))
         groups += [bucket[i : i + size] for i in range(0, len(bucket), size)]
     return groups + singles
