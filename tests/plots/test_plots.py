@@ -90,9 +90,9 @@ def test_overlay_uses_the_given_colour_per_group(tmp_path, monkeypatch):
 
 
 def test_colours_follow_study_order_and_wrap():
-    groups = [f"g{i}" for i in range(12)]
+    groups = [f"g{i}" for i in range(len(PALETTE) + 2)]
     colors = colors_for(groups)
-    assert colors["g0"] == PALETTE[0] and colors["g10"] == PALETTE[0]
+    assert colors["g0"] == PALETTE[0] and colors[f"g{len(PALETTE)}"] == PALETTE[0]
     assert colors_for(groups[:3]) == {g: colors[g] for g in groups[:3]}
 
 

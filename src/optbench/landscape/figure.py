@@ -17,24 +17,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
+from optbench.core.palette import PALETTE
 from optbench.landscape.function import Bounds, TestFunction
 from optbench.landscape.run import LandscapeResult, Run
 from optbench.optim import OPTIMIZERS
 
-# tab10 plus one, spelled out so colours do not depend on the user's matplotlib style.
-PALETTE = (
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-    "#e6ab02",
-)
 MINIMUM_COLOR = "#ffd700"  # gold
 GRID = 240  # contour resolution per axis
 MAX_FRAMES = 60
