@@ -202,6 +202,7 @@ def _train_epoch(
     correct = torch.zeros(R, dtype=torch.int64, device=x.device)
     norms: list[torch.Tensor] = []
     sampled = [(r, cb) for r, rep in enumerate(replicas) for cb in rep.callbacks if cb.sample_every]
+    periods = {cb.sample_every for _, cb in sampled}  # a few values: checked per step, not R×
     start = time.perf_counter()
     # Same seed → same order; replicas keep separate generators so each stays resumable.
     shared = len({rep.spec.seed for rep in replicas}) == 1
@@ -218,7 +219,10 @@ def _train_epoch(
         stack.route_grads()
         if batch_index % GRAD_NORM_EVERY == 0:
             norms.append(_grad_norms(stack))
-        watching = [(r, cb) for r, cb in sampled if batch_index % cb.sample_every == 0]
+        due = any(batch_index % p == 0 for p in periods)
+        watching = (
+            [(r, cb) for r, cb in sampled if batch_index % cb.sample_every == 0] if due else []
+        )
         for r, cb in watching:
             replicas[r].ctx.findings += cb.on_after_backward(replicas[r].ctx, losses[r], logits[r])
         for rep in replicas:
