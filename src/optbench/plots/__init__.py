@@ -15,6 +15,7 @@ from optbench.plots.curves import (
     save_all,
     seed_note,
 )
+from optbench.plots.figure import pyplot
 from optbench.plots.profile import plot_performance_profile
 from optbench.plots.sensitivity import LrSeries, plot_lr_sensitivity
 from optbench.plots.strip import Strip, StripPanel, plot_strips
@@ -34,6 +35,7 @@ __all__ = [
     "plot_overlay",
     "plot_performance_profile",
     "plot_strips",
+    "pyplot",
     "save_all",
     "seed_note",
 ]

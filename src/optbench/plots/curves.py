@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.ticker import MaxNLocator
 
 from optbench.plots.colors import colors_for
-from optbench.plots.figure import finish, save_figure
+from optbench.plots.figure import finish, pyplot, save_figure
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 Runs = dict[str, list[list[dict[str, float]]]]
 PANELS = (("loss", "Loss"), ("acc", "Accuracy"))
@@ -57,7 +58,9 @@ def plot_overlay(
     level the report's time-to-target table counts epochs to.
     """
     colors = colors or colors_for(list(runs))  # runs are in study order
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), sharex=True)
+    from matplotlib.ticker import MaxNLocator
+
+    fig, axes = pyplot().subplots(2, 2, figsize=(11, 7.5), sharex=True)
     for col, (metric, name) in enumerate(PANELS):
         for row, split in enumerate(("train", "val")):
             ax = axes[row, col]
@@ -82,7 +85,9 @@ def plot_group(
     group: str, seed_rows: list[list[dict[str, float]]], color: str, path: Path, title: str
 ) -> Path:
     """One optimizer: loss and accuracy, train (solid) and validation (dashed)."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    from matplotlib.ticker import MaxNLocator
+
+    fig, axes = pyplot().subplots(1, 2, figsize=(11, 4))
     for ax, (metric, name) in zip(axes, PANELS, strict=True):
         _draw(ax, seed_rows, f"train/{metric}", color, "train")
         _draw(ax, seed_rows, f"val/{metric}", color, "validation", style="--")

@@ -4,17 +4,32 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only; never needs a display
-import matplotlib.pyplot as plt
 from PIL import Image
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 DPI = 110
 
 
-def save_figure(fig: plt.Figure, path: Path) -> Path:
+def pyplot() -> ModuleType:
+    """matplotlib.pyplot on the Agg backend (files only; never needs a display).
+
+    Imported on first use, not with the package: every process that imports optbench
+    (training workers included) would otherwise pay matplotlib's import.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(fig: Figure, path: Path) -> Path:
     """Write a PNG and close the figure.
 
     The image is reduced to a 256-colour palette (line plots use a handful of colours; this
@@ -24,7 +39,7 @@ def save_figure(fig: plt.Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    plt.close(fig)
+    pyplot().close(fig)
     buffer.seek(0)
     with Image.open(buffer) as image:
         palette = image.convert("RGB").quantize(colors=256, dither=Image.Dither.NONE)
@@ -32,6 +47,6 @@ def save_figure(fig: plt.Figure, path: Path) -> Path:
     return path
 
 
-def finish(fig: plt.Figure, title: str, note: str = "") -> None:
+def finish(fig: Figure, title: str, note: str = "") -> None:
     fig.suptitle(f"{title}  ({note})" if note else title, fontsize=11)
     fig.tight_layout()

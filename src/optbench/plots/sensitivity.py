@@ -11,9 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-
-from optbench.plots.figure import finish, save_figure
+from optbench.plots.figure import finish, pyplot, save_figure
 
 
 @dataclass(frozen=True)
@@ -35,7 +33,7 @@ def plot_lr_sensitivity(
     title: str,
     ylabel: str = "Final test accuracy (%)",
 ) -> Path:
-    fig, ax = plt.subplots(figsize=(7.5, 4.6))
+    fig, ax = pyplot().subplots(figsize=(7.5, 4.6))
     for s in series:
         ax.plot(s.lrs, [m * 100 for m in s.means], "-o", color=s.color, label=s.label, lw=1.8)
         for lr, vals in zip(s.lrs, s.values, strict=True):

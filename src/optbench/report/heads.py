@@ -29,7 +29,7 @@ from optbench.diagnose.codes import CODES
 from optbench.diagnose.setup_check import SETUP_CODES, check_setup
 from optbench.diagnose.verdict import verdict
 from optbench.models import build_model
-from optbench.plots import colors_for, figure_names
+from optbench.plots import colors_for, figure_names, pyplot
 from optbench.report.view import StudyView, TrialView
 
 SETUP = {info.code for info in SETUP_CODES}
@@ -357,8 +357,7 @@ def draw_heads_figure(view: StudyView, path: Path) -> Path | None:
     rows = head_rows(view)
     if not rows:
         return None
-    import matplotlib.pyplot as plt  # optbench.plots already selected the Agg backend
-
+    plt = pyplot()
     colors = colors_for(view.group_order())
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     for index, r in enumerate(rows):
