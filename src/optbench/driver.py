@@ -12,7 +12,8 @@ import fcntl
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,7 @@ from optbench.diagnose import check_data, resolve_stop_on
 from optbench.engine import TrainOptions, available_cores, choose_threads, load_checkpoint
 from optbench.executors import RunRequest, dataset_key, get_executor
 from optbench.plan import choose_lrs, expand, search_trials, study_to_toml, tuned_trials
-from optbench.report import StudyView, write_report
+from optbench.report import StudyView, preload, write_report
 from optbench.store import Store, TensorBoardLog
 
 
@@ -150,6 +151,7 @@ class _Phase:
         )
         tb = TensorBoardLog(self.folder / "tb")
         writer = StudyWriter({t.id: t for t in todo}, store, tb, checkpoints, self.progress)
+        writer.on_first_result = _preload_report_in_background
         # closing(): an error or Ctrl-C while the driver writes cancels remote work at once.
         with contextlib.closing(executor.run(request)) as events:
             writer.consume(events)
@@ -261,6 +263,7 @@ class StudyWriter:
         self.checkpoints, self.progress = checkpoints, progress
         self.last: dict[str, EpochRecord] = {}
         self.finished = self.failed = 0
+        self.on_first_result: Callable[[], None] | None = None
 
     def consume(self, events: Iterator[object]) -> None:
         try:
@@ -310,12 +313,24 @@ class StudyWriter:
             self.failed += 1
         if self.progress:
             self.progress.trial_done(spec, result)
+        if self.on_first_result and len(self.specs) > self.finished + self.failed:
+            self.on_first_result()  # others still train: a core may have just come free
+            self.on_first_result = None
 
     def _announce(self, findings: list[Finding]) -> None:
         for finding in findings:
             self.tb.finding(finding)
             if self.progress:
                 self.progress.finding(finding)
+
+
+def _preload_report_in_background() -> None:
+    """Import the report's dependencies while the last trials train, not after.
+
+    Started when the first trial ends: trials rarely end together, so a core is then often
+    idle (a worker with nothing left), and the report's ~1 s of imports is off the wall time.
+    """
+    threading.Thread(target=preload, name="optbench-report-preload", daemon=True).start()
 
 
 def _record_study(

@@ -6,7 +6,7 @@ from optbench.report.export import export_csv, export_json
 from optbench.report.markdown import render_markdown
 from optbench.report.stats import Interval, PairedComparison, paired_comparison, t_interval
 from optbench.report.view import GroupSummary, StudyView, TrialView
-from optbench.report.write import ReportFiles, write_report, write_reports
+from optbench.report.write import ReportFiles, preload, write_report, write_reports
 
 __all__ = [
     "Analysis",
@@ -23,6 +23,7 @@ __all__ = [
     "export_json",
     "list_studies",
     "paired_comparison",
+    "preload",
     "render_markdown",
     "t_interval",
     "write_report",

@@ -20,7 +20,7 @@ ALPHA = 1.0 - CONFIDENCE
 NAN = math.nan
 
 
-def _scipy_stats() -> ModuleType:
+def scipy_stats() -> ModuleType:
     # Imported on first use: scipy.stats takes about half a second to import, and every
     # process that imports optbench (training workers included) would pay it otherwise.
     from scipy import stats
@@ -51,7 +51,7 @@ class Interval:
 
 def t_quantile(df: int, confidence: float = CONFIDENCE) -> float:
     """Two-sided Student-t critical value, e.g. 2.776 for 4 degrees of freedom at 95%."""
-    return float(_scipy_stats().t.ppf(0.5 + confidence / 2.0, df))
+    return float(scipy_stats().t.ppf(0.5 + confidence / 2.0, df))
 
 
 def t_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> Interval:
@@ -136,7 +136,7 @@ def paired_comparison(
         if diff.sd > 0:
             effect = diff.mean / diff.sd
             t = diff.mean / (diff.sd / math.sqrt(diff.n))
-            p = float(2.0 * _scipy_stats().t.sf(abs(t), diff.n - 1))
+            p = float(2.0 * scipy_stats().t.sf(abs(t), diff.n - 1))
         else:  # every seed gave the same difference: the interval is that point
             diff = Interval(diff.n, diff.mean, 0.0, diff.mean, diff.mean)
             effect, p = (0.0, 1.0) if diff.mean == 0 else (math.copysign(math.inf, diff.mean), 0.0)
@@ -169,7 +169,7 @@ def per_seed_ranks(
     wins = dict.fromkeys(groups, 0)
     for seed in seeds:
         scores = [values[g][seed] * (-1 if higher_is_better else 1) for g in groups]
-        ranks = _scipy_stats().rankdata(scores, method="average")
+        ranks = scipy_stats().rankdata(scores, method="average")
         best = min(scores)
         for g, rank, score in zip(groups, ranks, scores, strict=True):
             totals[g] += float(rank)

@@ -6,11 +6,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from optbench.plots import pyplot
 from optbench.report.analysis import Analysis, analyse
 from optbench.report.content import build_document
 from optbench.report.figures import draw_figures, plan_figures
 from optbench.report.html import render_html
 from optbench.report.markdown import markdown_document
+from optbench.report.stats import scipy_stats
 from optbench.report.view import StudyView
 
 FIGURES = "figures"
@@ -21,6 +23,13 @@ class ReportFiles:
     markdown: Path
     html: Path
     figures: tuple[Path, ...]
+
+
+def preload() -> None:
+    """Import what rendering needs but importing optbench does not (scipy.stats,
+    matplotlib: over a second together), so a caller with a spare core can do it early."""
+    scipy_stats()
+    pyplot()
 
 
 def write_report(view: StudyView, folder: Path, target: float | None = None) -> Path:
