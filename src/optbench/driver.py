@@ -33,8 +33,12 @@ from optbench.core.specs import (
 )
 from optbench.data import Dataset, load_dataset
 from optbench.diagnose import check_data, resolve_stop_on
-from optbench.engine import TrainOptions, available_cores, choose_threads, load_checkpoint
-from optbench.executors import RunRequest, dataset_key, get_executor
+from optbench.engine import (
+    TrainOptions,
+    available_cores,
+    load_checkpoint,
+)
+from optbench.executors import RunRequest, dataset_key, get_executor, plan_resources
 from optbench.plan import choose_lrs, expand, search_trials, study_to_toml, tuned_trials
 from optbench.report import StudyView, preload, write_report
 from optbench.store import Store, TensorBoardLog
@@ -139,7 +143,7 @@ class _Phase:
         checkpoints = CheckpointFolder(self.folder / "checkpoints")
         request = RunRequest(
             todo,
-            _options(study, todo),
+            _options(study, todo, self.data),
             self.cache_dir,
             {dataset_key(study.dataset): self.data},
             resume=checkpoints.resumable(todo, store),
@@ -190,10 +194,13 @@ def _parallel(study: StudySpec, todo: list[TrialSpec]) -> int:
     return study.workers or max(1, min(available_cores(), len(todo)))
 
 
-def _options(study: StudySpec, todo: list[TrialSpec]) -> TrainOptions:
+def _options(study: StudySpec, todo: list[TrialSpec], data: Dataset) -> TrainOptions:
     workers = 1 if study.reuse_model else _parallel(study, todo)
+    resources = plan_resources(study, todo, data, workers)
     return TrainOptions(
-        threads=choose_threads(workers),
+        threads=resources.threads.threads,
+        thread_policy=resources.threads.reason,
+        max_replicas=resources.max_replicas,
         histogram_freq=study.histogram_freq,
         monitors=study.monitors,
         stop_on=study.stop_on,

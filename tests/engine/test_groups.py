@@ -1,10 +1,14 @@
 from optbench.core.specs import DatasetSpec, ModelSpec, OptimizerSpec, TrialSpec
+from optbench.engine import TrainOptions
 from optbench.executors.groups import plan_groups
 
 
 def _trials(optimizers, seeds, **model):
-    return [TrialSpec(DatasetSpec("digits"), ModelSpec(**model), OptimizerSpec(o), s, 2, 32)
-            for o in optimizers for s in seeds]
+    return [
+        TrialSpec(DatasetSpec("digits"), ModelSpec(**model), OptimizerSpec(o), s, 2, 32)
+        for o in optimizers
+        for s in seeds
+    ]
 
 
 def test_groups_are_per_seed_and_balanced_over_workers():
@@ -26,5 +30,13 @@ def test_one_seed_two_workers_and_resume_epochs_split_groups():
 def test_unstackable_trials_run_alone():
     trials = _trials(["adam", "sgd"], [0], head_units=1)
     assert plan_groups(trials, workers=1) == [[t] for t in trials]
-    assert plan_groups(_trials(["adam", "sgd"], [0]), 1, stack=False) == [
-        [t] for t in _trials(["adam", "sgd"], [0])]
+    assert plan_groups(_trials(["adam", "sgd"], [0]), 1, options=TrainOptions(stack=False)) == [
+        [t] for t in _trials(["adam", "sgd"], [0])
+    ]
+
+
+def test_groups_never_exceed_what_fits_the_memory():
+    trials = _trials([f"o{i}" for i in range(9)], [0])
+    groups = plan_groups(trials, workers=1, options=TrainOptions(max_replicas=4))
+    assert [len(g) for g in groups] == [4, 4, 1]
+    assert [len(g) for g in plan_groups(trials, 1, options=TrainOptions(max_replicas=0))] == [1] * 9

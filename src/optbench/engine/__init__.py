@@ -7,23 +7,36 @@ from optbench.engine.callbacks import (
     TrialContext,
 )
 from optbench.engine.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from optbench.engine.env import available_cores, choose_threads, describe_env
+from optbench.engine.env import (
+    MIN_MACS_PER_THREAD,
+    ThreadChoice,
+    available_cores,
+    available_memory,
+    choose_threads,
+    describe_env,
+    idle_cores,
+)
 from optbench.engine.fingerprint import fingerprint
-from optbench.engine.trainer import Event, TrainOptions, evaluate, train_trial
+from optbench.engine.trainer import MAX_REPLICAS, Event, TrainOptions, evaluate, train_trial
 
 __all__ = [
+    "MAX_REPLICAS",
+    "MIN_MACS_PER_THREAD",
     "Callback",
     "Checkpoint",
     "Event",
     "KeepFinalWeights",
     "NonFiniteLossGuard",
+    "ThreadChoice",
     "TrainOptions",
     "TrialContext",
     "available_cores",
+    "available_memory",
     "choose_threads",
     "describe_env",
     "evaluate",
     "fingerprint",
+    "idle_cores",
     "load_checkpoint",
     "save_checkpoint",
     "train_trial",

@@ -1,16 +1,27 @@
 """The environment a trial ran in, and the thread policy that makes small models fast.
 
-Small models on CPU are bound by per-op overhead, not arithmetic; extra OpenMP threads then
-mostly spin and contend (measured: a 784-128-10 MLP step is several times slower with two
-threads when the other core is busy). So each trial gets a deliberate thread count.
+Small models on CPU are bound by per-op overhead, not arithmetic: a second OpenMP thread only
+pays when a step has enough arithmetic to split, and it costs dearly when the other core is
+busy (the threads spin and wait for each other; the plain loop in benchmarks/ runs 3× slower
+when another process keeps one core busy). So the driver chooses threads per trial from the
+machine (cores idle right now, trials side by side) and the model (work per step), and every
+trial records the choice in its environment.
 """
 
 from __future__ import annotations
 
 import os
 import platform
+import time
+from dataclasses import dataclass
 
 import torch
+
+# Below this many multiply-accumulates per optimizer step a second thread costs more than it
+# gives (measured here: the digits MLP 64-128-10 at batch 64, 0.6 M MACs, is slower with two
+# threads; the seed MLP 784-128-10, 6.5 M MACs, is 1.2× faster; a 784-512-512-10 MLP 1.5×).
+MIN_MACS_PER_THREAD = 2_000_000
+IDLE_SAMPLE_SECONDS = 0.1
 
 
 def available_cores() -> int:
@@ -20,19 +31,61 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def choose_threads(parallel_trials: int = 1) -> int:
-    """Threads per trial. One: the models optbench studies are overhead-bound, where one thread
-    per trial and one trial per core beats fewer trials with more threads (measured in
-    benchmarks/: a second OpenMP thread on the seed MLP slows a step down, badly so when the
-    other core is busy). `parallel_trials` is how many trials share the machine; the choice is
-    recorded in every trial's environment.
+def idle_cores(window: float = IDLE_SAMPLE_SECONDS) -> float:
+    """Cores nobody is using right now: /proc/stat sampled over `window` seconds on Linux,
+    else the cores minus the one-minute load average."""
+    cores = available_cores()
+    try:
+        before = _cpu_times()
+        time.sleep(window)
+        after = _cpu_times()
+    except (OSError, ValueError, IndexError):
+        try:
+            return max(0.0, cores - os.getloadavg()[0])
+        except OSError:
+            return float(cores)
+    busy, total = (after[0] - before[0]), (after[1] - before[1])
+    if total <= 0:
+        return float(cores)
+    # /proc/stat counts every CPU of the machine; scale to the cores this process may use.
+    machine = os.cpu_count() or cores
+    return max(0.0, min(float(cores), (1 - busy / total) * machine))
+
+
+def _cpu_times() -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs, from the first line of /proc/stat."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    total = sum(fields[:8])  # guest time is already counted in user/nice
+    return total - idle, total
+
+
+@dataclass(frozen=True)
+class ThreadChoice:
+    threads: int
+    reason: str
+
+
+def choose_threads(parallel_trials: int, macs_per_step: float, idle: float) -> ThreadChoice:
+    """Threads per trial (or replica group) when `parallel_trials` run side by side.
+
+    Idle cores are shared out among the trials, but only when a step has the arithmetic to
+    use them (`MIN_MACS_PER_THREAD` each); otherwise, and on a busy machine, one thread.
     """
-    del parallel_trials  # every trial gets one thread, however many run side by side
-    return 1
+    parallel = max(1, parallel_trials)
+    share = round(idle) // parallel
+    by_work = int(macs_per_step // MIN_MACS_PER_THREAD)
+    threads = max(1, min(share, by_work))
+    reason = (
+        f"{threads} thread(s) per trial: {parallel} side by side, {idle:.1f} of "
+        f"{available_cores()} cores idle at start, {macs_per_step / 1e6:.1f} M MACs per step"
+    )
+    return ThreadChoice(threads, reason)
 
 
-def describe_env(threads: int, device: str) -> dict[str, object]:
-    return {
+def describe_env(threads: int, device: str, policy: str = "") -> dict[str, object]:
+    env: dict[str, object] = {
         "torch": torch.__version__,
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -40,3 +93,23 @@ def describe_env(threads: int, device: str) -> dict[str, object]:
         "threads": threads,
         "cores": available_cores(),
     }
+    if policy:
+        env["thread_policy"] = policy
+    return env
+
+
+def available_memory(device: str = "cpu") -> int:
+    """Bytes free for new tensors: the GPU's free memory, or the system's MemAvailable."""
+    if device.startswith("cuda"):
+        return int(torch.cuda.mem_get_info(torch.device(device))[0])
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 4 * 2**30  # unknown: assume a modest 4 GiB

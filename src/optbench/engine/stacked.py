@@ -151,7 +151,8 @@ def train_group(
             checkpoint = load_checkpoint(blob, source=f"checkpoint of trial {rep.spec.id}")
             restore(checkpoint, rep.model, rep.optimizer, rep.order)
             done, rep.ctx.step = checkpoint.epoch, checkpoint.step
-    env = describe_env(options.threads, specs[0].device) | {"replicas": len(specs)}
+    env = describe_env(options.threads, specs[0].device, options.thread_policy)
+    env |= {"replicas": len(specs)}
     for rep, (init_print, _) in zip(replicas, inits, strict=True):
         first_loss = _probe_loss(rep)
         if not done:

@@ -33,16 +33,24 @@ GRAD_NORM_EVERY = 32
 EVAL_CHUNK = 4096  # validation batch: large, since no gradients are kept
 
 
+# The most replicas one group trains. Memory caps it further for big models (see the driver);
+# for the MLPs that stack (a 784-128-10 replica with Adam state needs ~2.4 MB) this cap is what
+# applies: it keeps one group's step short enough for live progress and fair sharing.
+MAX_REPLICAS = 32
+
+
 @dataclass(frozen=True)
 class TrainOptions:
     """How to run (not what): these never change a trial's results, so they are not in its id."""
 
     threads: int = 1
+    thread_policy: str = ""  # why `threads` (recorded in each trial's environment)
     histogram_freq: int = 1  # epochs between weight/gradient histograms; 0 = never
     monitors: bool = True  # attach optbench.diagnose's runtime monitors
     stop_on: tuple[str, ...] = ("train.nan_loss",)  # finding codes that end a trial
     checkpoint_every: int = 1  # epochs between checkpoints sent to the driver; 0 = never
     stack: bool = True  # train compatible trials as stacked replica groups
+    max_replicas: int = MAX_REPLICAS  # per group: what fits the memory, at most MAX_REPLICAS
 
 
 def train_trial(
@@ -94,7 +102,7 @@ def train_trial(
     else:
         for cb in callbacks:
             ctx.findings += cb.on_trial_start(ctx, first_loss)
-    env = describe_env(options.threads, spec.device)
+    env = describe_env(options.threads, spec.device, options.thread_policy)
     yield TrialStarted(spec.id, init_print, first_loss, env, resumed_from=done)
     if ctx.stop_reason:  # refused before the first step (the setup check): train nothing
         yield TrialResult(spec.id, "stopped", init_print, ctx.stop_reason, ctx.findings)

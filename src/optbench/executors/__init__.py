@@ -10,16 +10,20 @@ from optbench.executors.base import (
 )
 from optbench.executors.local import LocalExecutor
 from optbench.executors.pool import PoolExecutor
+from optbench.executors.resources import Resources, plan_resources, replicas_that_fit
 
 __all__ = [
     "DatasetCache",
     "Executor",
     "LocalExecutor",
     "PoolExecutor",
+    "Resources",
     "RunRequest",
     "carve_holdout",
     "dataset_key",
     "get_executor",
+    "plan_resources",
+    "replicas_that_fit",
 ]
 
 

@@ -1,7 +1,8 @@
 """Replica groups: which trials train together as one stacked computation.
 
 Trials that share dataset, architecture, batch size and epochs (and resume from the same
-epoch) form groups of at most `MAX_REPLICAS`, split evenly over the workers so every core
+epoch) form groups of at most `max_replicas` (what fits the memory, at most MAX_REPLICAS;
+the driver sizes it), split evenly over the workers so every core
 gets work. Groups are made per seed: replicas of one seed see the same batches, so their
 first layer is one wide GEMM (see engine/stacked.py), which is what makes large sweeps fast.
 Anything that cannot stack (other models, losses, reuse_model chains) runs alone.
@@ -13,24 +14,23 @@ import math
 from collections.abc import Mapping, Sequence
 
 from optbench.core.specs import TrialSpec
+from optbench.engine import TrainOptions
 from optbench.engine.stacked import can_stack, stack_key
-
-# Memory is not the limit for the MLPs that stack (a 784-128-10 replica with Adam state needs
-# ~1.2 MB); the cap keeps one group's step short enough for live progress and fair sharing.
-MAX_REPLICAS = 32
 
 
 def plan_groups(
     trials: Sequence[TrialSpec],
     workers: int,
     resume_epochs: Mapping[str, int] | None = None,
-    stack: bool = True,
+    options: TrainOptions = TrainOptions(),
 ) -> list[list[TrialSpec]]:
+    """Groups to run: stacked buckets (unless `options.stack` is off) of at most
+    `options.max_replicas`, balanced over `workers`; then the trials that run alone."""
     resume_epochs = resume_epochs or {}
     buckets: dict[tuple[object, ...], list[TrialSpec]] = {}
     singles: list[list[TrialSpec]] = []
     for trial in trials:
-        if stack and can_stack(trial):
+        if options.stack and can_stack(trial):
             key = (*stack_key(trial), trial.seed, resume_epochs.get(trial.id, 0))
             buckets.setdefault(key, []).append(trial)
         else:
@@ -41,6 +41,6 @@ def plan_groups(
     workers = max(1, workers)
     splits = 1 if len(buckets) % workers == 0 else workers
     for bucket in buckets.values():
-        size = min(MAX_REPLICAS, math.ceil(len(bucket) / splits))
+        size = max(1, min(options.max_replicas, math.ceil(len(bucket) / splits)))
         groups += [bucket[i : i + size] for i in range(0, len(bucket), size)]
     return groups + singles

@@ -36,7 +36,7 @@ class LocalExecutor:
             for trial_id, blob in request.initial_states.items()
         }
         epochs = resume_epochs(request.resume)
-        for group in plan_groups(request.trials, 1, epochs, request.options.stack):
+        for group in plan_groups(request.trials, 1, epochs, request.options):
             data = datasets.get(group[0].dataset)  # a DataError ends the study: nothing runs
             if request.options.stack:
                 yield from run_group(group, data, request.options, request.resume)

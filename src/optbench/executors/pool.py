@@ -55,7 +55,7 @@ class PoolExecutor:
         context = mp.get_context("spawn")
         events = context.Queue()
         epochs = resume_epochs(request.resume)
-        groups = plan_groups(request.trials, self.workers, epochs, request.options.stack)
+        groups = plan_groups(request.trials, self.workers, epochs, request.options)
         pool = ProcessPoolExecutor(
             max_workers=min(self.workers, len(groups)) or 1,
             mp_context=context,

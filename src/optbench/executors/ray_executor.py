@@ -215,7 +215,7 @@ class _Run:
                 self.waiting.append(trial)
             else:
                 out += self._fail(trial, _missing_init(trial))
-        for group in plan_groups(ready, self.slots, epochs, self.request.options.stack):
+        for group in plan_groups(ready, self.slots, epochs, self.request.options):
             self._submit(group, 0)
         return out
 
@@ -272,7 +272,7 @@ class _Run:
             self.notes.setdefault(trial.id, []).append(self._lost_note(trial, exc, task))
         epochs = {t.id: self.checkpoints[t.id][0] for t in open_trials if t.id in self.checkpoints}
         # One group per resume epoch (workers=1): the same grouping as before, where possible.
-        for group in plan_groups(open_trials, 1, epochs, self.request.options.stack):
+        for group in plan_groups(open_trials, 1, epochs, self.request.options):
             self._submit(group, task.attempt + 1)
         return []
 

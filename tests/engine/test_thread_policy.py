@@ -1,0 +1,68 @@
+"""The thread policy: idle cores shared out, but only to models with the arithmetic to use them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import torch
+from torch import nn
+
+from optbench.core.specs import ModelSpec
+from optbench.engine import MIN_MACS_PER_THREAD, available_cores, choose_threads, idle_cores
+from optbench.models import build_model, forward_macs
+
+SEED_MLP_STEP = (784 * 128 + 128 * 10) * 64  # forward MACs of one batch of 64
+
+
+def test_a_tiny_model_gets_one_thread_however_idle_the_machine() -> None:
+    digits_step = (64 * 128 + 128 * 10) * 64
+    assert digits_step < MIN_MACS_PER_THREAD
+    assert choose_threads(1, digits_step, idle=8.0).threads == 1
+
+
+def test_idle_cores_are_shared_among_the_trials_side_by_side() -> None:
+    assert choose_threads(1, SEED_MLP_STEP, idle=2.0).threads == 2
+    assert choose_threads(2, SEED_MLP_STEP, idle=2.0).threads == 1
+    assert choose_threads(2, 100 * SEED_MLP_STEP, idle=8.0).threads == 4
+
+
+def test_a_busy_core_is_not_counted() -> None:
+    # The plain loop's trap: two threads while another process keeps one of two cores busy.
+    choice = choose_threads(1, SEED_MLP_STEP, idle=0.9)
+    assert choice.threads == 1
+    assert "0.9 of" in choice.reason and "1 side by side" in choice.reason
+
+
+def test_the_work_per_step_caps_the_threads() -> None:
+    assert choose_threads(1, 2.5 * MIN_MACS_PER_THREAD, idle=16.0).threads == 2
+
+
+def test_idle_cores_sees_a_process_that_keeps_a_core_busy() -> None:
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        idle = idle_cores(window=0.5)
+    finally:
+        busy.kill()
+        busy.wait()
+    assert 0.0 <= idle <= available_cores() - 0.5
+
+
+def test_forward_macs_of_the_seed_mlp() -> None:
+    model = build_model(ModelSpec(), (28, 28), 10, seed=0)
+    assert forward_macs(model, (28, 28)) == 784 * 128 + 128 * 10
+
+
+def test_forward_macs_of_a_convolution() -> None:
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.Flatten(), nn.Linear(8 * 8 * 8, 2))
+    # every one of the 8×8×8 outputs takes 3 channels × 3×3 taps; then 512 → 2
+    assert forward_macs(model, (3, 8, 8)) == 8 * 8 * 8 * 3 * 9 + 512 * 2
+    assert model.training  # mode restored
+
+
+@pytest.mark.parametrize("groups", [1, 4])
+def test_forward_macs_of_a_grouped_convolution(groups: int) -> None:
+    conv = nn.Conv2d(4, 8, 3, groups=groups)
+    assert forward_macs(conv, (4, 5, 5)) == 8 * 3 * 3 * (4 // groups) * 9
+    assert torch.is_grad_enabled()
