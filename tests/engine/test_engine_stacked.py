@@ -27,8 +27,11 @@ OPTIMIZERS = [
 
 def _specs(digits_spec, seeds=(0, 1)):
     model = ModelSpec(hidden=(32, 16), activation="tanh")
-    return [TrialSpec(digits_spec, model, o, seed, 3, 64, optimizer_label=o.name)
-            for o in OPTIMIZERS for seed in seeds]
+    return [
+        TrialSpec(digits_spec, model, o, seed, 3, 64, optimizer_label=o.name)
+        for o in OPTIMIZERS
+        for seed in seeds
+    ]
 
 
 def _by_trial(events):
@@ -62,12 +65,16 @@ def test_replicas_start_from_their_own_seeded_init(digits_spec, digits):
     from optbench.core.specs import TrialStarted
 
     specs = _specs(digits_spec, seeds=(0, 1))
-    starts = [e for e in train_group(specs[:4], digits, TrainOptions(histogram_freq=0))
-              if isinstance(e, TrialStarted)]
+    starts = [
+        e
+        for e in train_group(specs[:4], digits, TrainOptions(histogram_freq=0))
+        if isinstance(e, TrialStarted)
+    ]
     alone = [next(iter(train_trial(s, digits))) for s in specs[:4]]
     assert [s.init_fingerprint for s in starts] == [a.init_fingerprint for a in alone]
     assert [s.first_batch_loss for s in starts] == pytest.approx(
-        [a.first_batch_loss for a in alone], rel=1e-6)
+        [a.first_batch_loss for a in alone], rel=1e-6
+    )
 
 
 def test_group_checkpoints_resume_exactly(digits_spec, digits):
@@ -78,5 +85,6 @@ def test_group_checkpoints_resume_exactly(digits_spec, digits):
     assert all(len(b) < 100_000 for b in resume.values())  # one replica each, not the stack
     again = _by_trial(train_group(specs, digits, options, resume=resume))
     for s in specs:
-        assert [(r.epoch, r.train_loss, r.val_acc) for r in again[s.id]] == \
-            [(r.epoch, r.train_loss, r.val_acc) for r in whole[s.id][1:]]
+        assert [(r.epoch, r.train_loss, r.val_acc) for r in again[s.id]] == [
+            (r.epoch, r.train_loss, r.val_acc) for r in whole[s.id][1:]
+        ]
