@@ -25,8 +25,8 @@ OPTIMIZERS = [
 ]
 
 
-def _specs(digits_spec, seeds=(0, 1)):
-    model = ModelSpec(hidden=(32, 16), activation="tanh")
+def _specs(digits_spec, seeds=(0, 1), activation="tanh"):
+    model = ModelSpec(hidden=(32, 16), activation=activation)
     return [
         TrialSpec(digits_spec, model, o, seed, 3, 64, optimizer_label=o.name)
         for o in OPTIMIZERS
@@ -42,8 +42,17 @@ def _by_trial(events):
     return out
 
 
-def test_stacked_equals_separate(digits_spec, digits):
-    specs = _specs(digits_spec)
+@pytest.mark.parametrize(
+    ("seeds", "activation"),
+    [
+        ((0, 1), "tanh"),  # mixed seeds: a batch per replica, hand-written backward
+        ((0,), "relu"),  # one seed: the shared-batch first layer, hand-written backward
+        ((1,), "sigmoid"),
+        ((0,), "gelu"),  # no hand-written derivative: the autograd path
+    ],
+)
+def test_stacked_equals_separate(digits_spec, digits, seeds, activation):
+    specs = _specs(digits_spec, seeds, activation)
     assert all(can_stack(s) for s in specs)
     options = TrainOptions(histogram_freq=0)
     group_events = list(train_group(specs, digits, options))

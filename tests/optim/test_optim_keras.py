@@ -244,3 +244,56 @@ def test_keras_and_torch_profiles_really_differ():
             opt.step()
         paths[profile] = w.detach().clone()
     assert not torch.allclose(paths["torch"], paths["keras"], rtol=1e-6)
+
+
+# -- Keras Adam/AdamW run as torch's fused AdamW kernel (eps rescaled per step) ------------------
+
+
+def _adam_run(text: str, fused: bool, steps: int = 100) -> list[torch.Tensor]:
+    from optbench.optim.keras.base import KerasOptimizer
+
+    torch.manual_seed(0)
+    shapes = [(16, 12), (16,), (3, 16)]
+    params = [torch.nn.Parameter(torch.randn(s)) for s in shapes]
+    opt = build_optimizer(parse_optimizer(text, profile="keras"), params)
+    for _ in range(steps):
+        for p in params:
+            p.grad = torch.randn_like(p) * 0.1
+        if fused:
+            opt.step()
+        else:  # the per-tensor rule, as the base class runs it
+            with torch.no_grad():
+                for p in params:
+                    if not opt.state[p]:
+                        opt.state[p]["step"] = 0
+                        opt.init_state(p, opt.state[p], opt.param_groups[0])
+                KerasOptimizer.step_group(opt, params, opt.param_groups[0])
+    return [p.detach().clone() for p in params]
+
+
+@pytest.mark.parametrize(
+    "text", ["adam", "adam:amsgrad=true,weight_decay=0.01", "adamw:lr=0.01,weight_decay=0.1"]
+)
+def test_fused_adam_matches_the_per_tensor_rule_in_float32(text):
+    for a, b in zip(_adam_run(text, True), _adam_run(text, False), strict=True):
+        torch.testing.assert_close(a, b, rtol=2e-6, atol=2e-7)
+
+
+def test_adam_on_cpu_takes_the_fused_kernel(monkeypatch):
+    calls = []
+    real = torch._fused_adamw_
+    monkeypatch.setattr(torch, "_fused_adamw_", lambda *a, **k: calls.append(1) or real(*a, **k))
+    _adam_run("adam", True, steps=3)
+    assert len(calls) == 3
+
+
+def test_mixed_dtypes_take_the_per_tensor_path(monkeypatch):
+    calls = []
+    monkeypatch.setattr(torch, "_fused_adamw_", lambda *a, **k: calls.append(1))
+    params = [torch.nn.Parameter(torch.ones(3)), torch.nn.Parameter(torch.ones(2).double())]
+    opt = build_optimizer(parse_optimizer("adam", profile="keras"), params)
+    for p in params:
+        p.grad = torch.ones_like(p)
+    opt.step()
+    assert calls == []  # not fused…
+    assert all(float(p.detach()[0]) < 1.0 for p in params)  # …but stepped

@@ -39,19 +39,23 @@ class KerasOptimizer(torch.optim.Optimizer):
             with torch.enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if p.grad.is_sparse:
-                    raise RuntimeError(f"{type(self).__name__} does not support sparse gradients")
-                state = self.state[p]
-                if not state:
-                    state["step"] = 0
-                    self.init_state(p, state, group)
-                state["step"] += 1
-                self._decay(p, group)
-                self.update(p, p.grad, state, group)
+            params = [p for p in group["params"] if p.grad is not None]
+            if any(p.grad.is_sparse for p in params):
+                raise RuntimeError(f"{type(self).__name__} does not support sparse gradients")
+            for p in params:
+                if not self.state[p]:
+                    self.state[p]["step"] = 0
+                    self.init_state(p, self.state[p], group)
+            self.step_group(params, group)
         return loss
+
+    def step_group(self, params: list[Tensor], group: dict[str, Any]) -> None:
+        """One step for the parameters of `group` that have gradients (state initialised)."""
+        for p in params:
+            state = self.state[p]
+            state["step"] += 1
+            self._decay(p, group)
+            self.update(p, p.grad, state, group)
 
     @staticmethod
     def _decay(p: Tensor, group: dict[str, Any]) -> None:

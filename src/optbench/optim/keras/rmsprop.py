@@ -56,10 +56,9 @@ class KerasRMSprop(KerasOptimizer):
             denominator = torch.addcmul(v, a, a, value=-1).add_(eps)
         else:
             denominator = v + eps
-        increment = (grad * group["lr"]).div_(denominator.sqrt_())
         if "momentum" in state:
             b = state["momentum"]
-            b.mul_(group["momentum"]).add_(increment)
+            b.mul_(group["momentum"]).add_((grad * group["lr"]).div_(denominator.sqrt_()))
             p.sub_(b)
-        else:
-            p.sub_(increment)
+        else:  # w - lr·g/√(v+ε) in one pass (two fewer passes over the tensor than Keras' form)
+            p.addcdiv_(grad, denominator.sqrt_(), value=-group["lr"])
