@@ -208,10 +208,11 @@ def markdown(faulty: list[Outcome], healthy: list[Outcome], overhead: dict | Non
             "",
             f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
             f"torch {torch.__version__}, Python {platform.python_version()}; load average at the "
-            f"end {', '.join(f'{v:.2f}' if isinstance(v, float) else v for v in load)}. The "
-            "machine was shared with other developers while this ran, so the overhead was "
-            "measured with interleaved repeats (with and without monitors alternating, "
-            "alternating which goes first) and is reported as the median of paired ratios.",
+            f"end {', '.join(f'{v:.2f}' if isinstance(v, float) else v for v in load)} (a "
+            "load above the core count means the machine was shared while this ran). The "
+            "overhead is measured with interleaved repeats (with and without monitors "
+            "alternating, alternating which goes first) and reported as the median of paired "
+            "ratios, so load from elsewhere hits both sides alike.",
             "",
             "How to read the overhead: on a loaded machine the A/B ratios (whole epochs with and "
             "without monitors) swing by ±10–20% from repeat to repeat, more than the effect "
