@@ -4,6 +4,12 @@ Small models are overhead-bound, so two one-thread trials on two cores beat one 
 threads (see benchmarks/). Workers are spawned (not forked: forking a process whose OpenMP pool
 already ran can deadlock), each loads the dataset once, and streams events through a queue so
 the driver records every epoch as it lands.
+
+When there are no more groups than workers (small studies, where start-up counts), the
+driver's own process is one of the workers: it trains the largest group itself while the
+spawned workers start (a new process needs ~2 s to import torch and read the data before its
+first step), and records the pool's events between its own. That group decides the wall
+time, so it should not wait for a process to start.
 """
 
 from __future__ import annotations
@@ -19,7 +25,13 @@ import torch
 
 from optbench.core.specs import TrialResult, TrialSpec
 from optbench.engine import Event, TrainOptions
-from optbench.executors.base import DatasetCache, RunRequest, failed, resume_epochs, run_group
+from optbench.executors.base import (
+    DatasetCache,
+    RunRequest,
+    failed,
+    resume_epochs,
+    run_group,
+)
 from optbench.executors.groups import plan_groups
 
 POLL_SECONDS = 0.5  # how often to check for a dead worker while waiting for events
@@ -46,7 +58,8 @@ def _run_in_worker(group: list[TrialSpec], options: TrainOptions, resume: dict[s
 
 
 class PoolExecutor:
-    """Runs trials in `workers` spawned processes; events arrive in completion order."""
+    """Runs trial groups `workers` at a time: in spawned processes, and in this one when
+    there are no more groups than workers. Events arrive in completion order."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
@@ -56,38 +69,75 @@ class PoolExecutor:
         events = context.Queue()
         epochs = resume_epochs(request.resume)
         groups = plan_groups(request.trials, self.workers, epochs, request.options)
+        # With no more groups than workers, this process trains the largest one itself; with
+        # more, it would sit idle once that group is done while the pool works through the rest.
+        mine = max(groups, key=len) if len(groups) <= self.workers else []
+        others = [g for g in groups if g is not mine]
         pool = ProcessPoolExecutor(
-            max_workers=min(self.workers, len(groups)) or 1,
+            max_workers=max(1, min(self.workers - bool(mine), len(others))),
             mp_context=context,
             initializer=_init_worker,
             initargs=(events, request.cache_dir, request.options.threads),
         )
         try:
             futures: dict[str, Future[None]] = {}
-            for group in groups:
-                resume = {t.id: request.resume[t.id] for t in group if t.id in request.resume}
+            for group in others:
+                resume = _resume(group, request)
                 future = pool.submit(_run_in_worker, group, request.options, resume)
                 futures.update({t.id: future for t in group})
-            yield from _drain(events, futures, {t.id: t for t in request.trials})
+            inbox = _Inbox(events, futures, {t.id: t for g in others for t in g})
+            if mine:
+                datasets = DatasetCache(request.cache_dir, request.preloaded)
+                data = datasets.get(mine[0].dataset)  # loaded by the driver already
+                for event in run_group(mine, data, request.options, _resume(mine, request)):
+                    yield event
+                    yield from inbox.ready()  # the pool's epochs, recorded as they come
+            yield from inbox.drain()
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _drain(
-    events: Any, futures: dict[str, Future[None]], trials: dict[str, TrialSpec]
-) -> Iterator[Event]:
-    """Yield events until every trial has ended; a worker that died fails its trials."""
-    open_trials = set(futures)
-    while open_trials:
-        try:
-            event = events.get(timeout=POLL_SECONDS)
-        except queue_module.Empty:
-            for trial_id in list(open_trials):
-                future = futures[trial_id]
-                if future.done() and future.exception() is not None:
-                    open_trials.discard(trial_id)
-                    yield failed(trials[trial_id], future.exception())  # type: ignore[arg-type]
-            continue
+def _resume(group: list[TrialSpec], request: RunRequest) -> dict[str, bytes]:
+    return {t.id: request.resume[t.id] for t in group if t.id in request.resume}
+
+
+class _Inbox:
+    """Events from the pool's queue, and which of its trials have not ended yet."""
+
+    def __init__(
+        self, events: Any, futures: dict[str, Future[None]], trials: dict[str, TrialSpec]
+    ) -> None:
+        self.events, self.futures, self.trials = events, futures, trials
+        self.open = set(futures)
+
+    def ready(self) -> Iterator[Event]:
+        """The events already waiting, without blocking."""
+        while True:
+            try:
+                event = self.events.get_nowait()
+            except queue_module.Empty:
+                return
+            yield self._seen(event)
+
+    def drain(self) -> Iterator[Event]:
+        """Events until every trial of the pool has ended; a worker that died fails its
+        trials."""
+        while self.open:
+            try:
+                event = self.events.get(timeout=POLL_SECONDS)
+            except queue_module.Empty:
+                yield from self._dead_workers()
+                continue
+            yield self._seen(event)
+
+    def _seen(self, event: Event) -> Event:
         if isinstance(event, TrialResult):
-            open_trials.discard(event.trial_id)
-        yield event
+            self.open.discard(event.trial_id)
+        return event
+
+    def _dead_workers(self) -> Iterator[Event]:
+        for trial_id in list(self.open):
+            future = self.futures[trial_id]
+            if future.done() and future.exception() is not None:
+                self.open.discard(trial_id)
+                yield failed(self.trials[trial_id], future.exception())  # type: ignore[arg-type]
