@@ -6,7 +6,7 @@ all R trials live in one `[R, …]` tensor, a step is one batched forward/backwa
 and each replica keeps its *own* optimizer, whose parameters are views into the stacked
 tensors. So every optimizer (any profile, LARS with its per-layer norms, a user class) updates
 exactly its own slice with its own hyperparameters, and a replica's numbers match the trial
-trained alone (up to float rounding of the batched matmul; see tests/engine/test_stacked.py).
+trained alone (up to float rounding of the batched matmul; see tests/engine/test_engine_stacked.py).
 
 Each replica also keeps its own seeded init and its own seeded batch order, so fairness is the
 same as for single trials; per-replica nn.Modules (sharing the stacked storage) serve
@@ -80,8 +80,8 @@ class StackedMLP:
     def __init__(self, models: Sequence[nn.Module], activation: str) -> None:
         linears = [[m for m in model.modules() if isinstance(m, nn.Linear)] for model in models]
         self.activation = ACTIVATIONS[activation]()
-        self.manual = activation in _DERIVATIVES
-        self.derivative = _DERIVATIVES.get(activation)
+        self.manual = activation in _DERIVATIVES  # else the autograd path
+        self.derivative = _DERIVATIVES.get(activation, _identity_derivative)
         # One [R, out, in] weight and [R, out] bias per layer; each model's layer becomes a view.
         self.weights: list[torch.Tensor] = []
         self.biases: list[torch.Tensor] = []
@@ -153,8 +153,6 @@ class StackedMLP:
         losses = log_p.gather(2, y.unsqueeze(2)).squeeze(2).mean(1).neg_()
         # d(mean cross-entropy)/d(logits) = (softmax - one_hot) / B
         delta = log_p.exp_().scatter_add_(2, y.unsqueeze(2), _minus_ones(y)).div_(batch)
-        derivative = self.derivative
-        assert derivative is not None
         for layer in range(layers - 1, 0, -1):
             below = inputs[layer - 1]
             torch.bmm(delta.transpose(1, 2), below, out=self.grads[layer])
@@ -164,7 +162,7 @@ class StackedMLP:
                 # The first layer's output is stored [B, R, out] (one GEMM for all replicas):
                 # work in that layout, which is also the one its weight gradient GEMM takes.
                 upstream, below = upstream.transpose(0, 1).contiguous(), below.transpose(0, 1)
-            delta = derivative(upstream, below)
+            delta = self.derivative(upstream, below)
         self._first_layer_grads(x, delta)
         return losses, logits
 
