@@ -19,10 +19,8 @@ from optbench.core.errors import ConfigError
 from optbench.landscape import (
     FUNCTIONS,
     LandscapeResult,
-    animate_landscape,
     get_function,
     log_grid,
-    plot_landscape,
     run_landscape,
     to_json,
     to_markdown,
@@ -111,6 +109,9 @@ def landscape(
 
 def _write(result: LandscapeResult, out: Path, gif: bool) -> None:
     """PNG, GIF and JSON into `out`; their paths go to stderr (stdout stays the table)."""
+    # Imported here: matplotlib costs ~0.4 s, which every other command would pay at start-up.
+    from optbench.landscape.figure import animate_landscape, plot_landscape
+
     stem = "landscape-" + re.sub(r"[^A-Za-z0-9_.-]+", "_", result.function.name)
     out.mkdir(parents=True, exist_ok=True)
     written = [plot_landscape(result, out / f"{stem}.png")]

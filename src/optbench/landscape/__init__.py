@@ -8,7 +8,8 @@
 
 from __future__ import annotations
 
-from optbench.landscape.figure import animate_landscape, plot_landscape
+from typing import Any
+
 from optbench.landscape.function import FUNCTIONS, TestFunction, get_function
 from optbench.landscape.run import DEFAULT_TOL, LandscapeResult, Run, TuningPoint, run_landscape
 from optbench.landscape.table import result_rows, to_json, to_markdown, to_table
@@ -35,3 +36,13 @@ __all__ = [
     "to_markdown",
     "to_table",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The figures need matplotlib (~0.4 s to import): loaded when first asked for, so the
+    # CLI, which imports this package for every command, does not pay it at start-up.
+    if name in ("animate_landscape", "plot_landscape"):
+        from optbench.landscape import figure
+
+        return getattr(figure, name)
+    raise AttributeError(f"module 'optbench.landscape' has no attribute {name!r}")
