@@ -334,8 +334,9 @@ class StudyWriter:
 def _preload_report_in_background() -> None:
     """Import the report's dependencies while the last trials train, not after.
 
-    Started when the first trial ends: trials rarely end together, so a core is then often
-    idle (a worker with nothing left), and the report's ~1 s of imports is off the wall time.
+    Started when the first trial ends: trials rarely end together. While this process only
+    waits for workers (sweeps, Ray) the ~1 s of imports is then off the wall time; while it
+    trains a group itself the imports share its interpreter lock and merely happen earlier.
     """
     threading.Thread(target=preload, name="optbench-report-preload", daemon=True).start()
 
