@@ -9,9 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from optbench.core.specs import ModelSpec
 from optbench.engine import MIN_MACS_PER_THREAD, available_cores, choose_threads, idle_cores
-from optbench.models import build_model, forward_macs
+from optbench.models import model_cost
 
 SEED_MLP_STEP = (784 * 128 + 128 * 10) * 64  # forward MACs of one batch of 64
 
@@ -49,20 +48,15 @@ def test_idle_cores_sees_a_process_that_keeps_a_core_busy() -> None:
     assert 0.0 <= idle <= available_cores() - 0.5
 
 
-def test_forward_macs_of_the_seed_mlp() -> None:
-    model = build_model(ModelSpec(), (28, 28), 10, seed=0)
-    assert forward_macs(model, (28, 28)) == 784 * 128 + 128 * 10
-
-
-def test_forward_macs_of_a_convolution() -> None:
+def test_macs_of_a_convolution() -> None:
     model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.Flatten(), nn.Linear(8 * 8 * 8, 2))
     # every one of the 8×8×8 outputs takes 3 channels × 3×3 taps; then 512 → 2
-    assert forward_macs(model, (3, 8, 8)) == 8 * 8 * 8 * 3 * 9 + 512 * 2
+    assert model_cost(model, (3, 8, 8)).macs == 8 * 8 * 8 * 3 * 9 + 512 * 2
     assert model.training  # mode restored
 
 
 @pytest.mark.parametrize("groups", [1, 4])
-def test_forward_macs_of_a_grouped_convolution(groups: int) -> None:
+def test_macs_of_a_grouped_convolution(groups: int) -> None:
     conv = nn.Conv2d(4, 8, 3, groups=groups)
-    assert forward_macs(conv, (4, 5, 5)) == 8 * 3 * 3 * (4 // groups) * 9
+    assert model_cost(conv, (4, 5, 5)).macs == 8 * 3 * 3 * (4 // groups) * 9
     assert torch.is_grad_enabled()

@@ -1,6 +1,6 @@
 """Models: a registry of architectures and seeded, profile-initialised construction."""
 
-from optbench.models.cost import ModelCost, forward_macs, model_cost
+from optbench.models.cost import ModelCost, model_cost
 from optbench.models.head import HEAD_ACTIVATIONS, cached_logits, head_layers
 from optbench.models.losses import LOSSES, LossInfo
 from optbench.models.registry import (
@@ -20,7 +20,6 @@ __all__ = [
     "ModelInfo",
     "build_model",
     "cached_logits",
-    "forward_macs",
     "head_layers",
     "model_cost",
     "parse_model",

@@ -57,8 +57,3 @@ def model_cost(model: nn.Module, input_shape: Sequence[int]) -> ModelCost:
         for hook in hooks:
             hook.remove()
     return ModelCost(macs, activations, sum(p.numel() for p in model.parameters()))
-
-
-def forward_macs(model: nn.Module, input_shape: Sequence[int]) -> int:
-    """Multiply-accumulates of one example through `model` (Linear and Conv layers)."""
-    return model_cost(model, input_shape).macs
