@@ -36,12 +36,16 @@ from optbench.diagnose import check_data, resolve_stop_on
 from optbench.engine import (
     TrainOptions,
     available_cores,
+    idle_cores,
     load_checkpoint,
 )
 from optbench.executors import RunRequest, dataset_key, get_executor, plan_resources
 from optbench.plan import choose_lrs, expand, search_trials, study_to_toml, tuned_trials
 from optbench.report import StudyView, preload, write_report
 from optbench.store import Store, TensorBoardLog
+
+# How long each look for an idle core lasts before the report's imports start early.
+PRELOAD_IDLE_SAMPLE_SECONDS = 0.25
 
 
 class Progress(Protocol):
@@ -155,10 +159,14 @@ class _Phase:
         )
         tb = TensorBoardLog(self.folder / "tb")
         writer = StudyWriter({t.id: t for t in todo}, store, tb, checkpoints, self.progress)
-        writer.on_first_result = _preload_report_in_background
+        ended = threading.Event()
+        writer.on_first_result = lambda: _preload_report_when_a_core_is_idle(ended)
         # closing(): an error or Ctrl-C while the driver writes cancels remote work at once.
-        with contextlib.closing(executor.run(request)) as events:
-            writer.consume(events)
+        try:
+            with contextlib.closing(executor.run(request)) as events:
+                writer.consume(events)
+        finally:
+            ended.set()
         self.finished += writer.finished
         self.failed += writer.failed
 
@@ -331,14 +339,22 @@ class StudyWriter:
                 self.progress.finding(finding)
 
 
-def _preload_report_in_background() -> None:
-    """Import the report's dependencies while the last trials train, not after.
+def _preload_report_when_a_core_is_idle(ended: threading.Event) -> None:
+    """Import the report's dependencies while the last trials train, not after, if a core is
+    idle meanwhile (sweeps and Ray, where this process mostly waits for workers).
 
-    Started when the first trial ends: trials rarely end together. While this process only
-    waits for workers (sweeps, Ray) the ~1 s of imports is then off the wall time; while it
-    trains a group itself the imports share its interpreter lock and merely happen earlier.
+    Started when the first trial ends. While every core trains (the driver trains a group
+    itself and hands replicas to workers that go idle) the ~1 s of imports would only slow
+    the training down, so the thread waits for an idle core and gives up when the phase ends.
     """
-    threading.Thread(target=preload, name="optbench-report-preload", daemon=True).start()
+
+    def wait_then_preload() -> None:
+        while not ended.is_set():
+            if idle_cores(PRELOAD_IDLE_SAMPLE_SECONDS) >= 0.5:
+                preload()
+                return
+
+    threading.Thread(target=wait_then_preload, name="optbench-report-preload", daemon=True).start()
 
 
 def _record_study(

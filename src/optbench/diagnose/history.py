@@ -9,6 +9,7 @@ large update is reported only when the loss says the run is in trouble.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from optbench.core.specs import EpochRecord, Finding
 from optbench.engine import Callback, TrialContext
@@ -40,7 +41,9 @@ class History(Callback):
     def on_epoch_end(self, ctx: TrialContext, record: EpochRecord) -> list[Finding]:
         if self.expected is None:  # a resumed trial skips on_trial_start
             self.expected = expected_initial_loss(ctx.spec.loss, ctx.num_classes)
-        self.records.append(record)
+        # The metrics only: the record goes on to carry histograms and a checkpoint, which
+        # a history of every epoch has no use for (and would keep alive for the whole run).
+        self.records.append(replace(record, histograms={}, findings=[], checkpoint=None))
         return []
 
     @property

@@ -17,14 +17,18 @@ from optbench.engine.env import (
     idle_cores,
 )
 from optbench.engine.fingerprint import fingerprint
+from optbench.engine.handoff import Carried, HandedOff, Handoff
 from optbench.engine.trainer import MAX_REPLICAS, Event, TrainOptions, evaluate, train_trial
 
 __all__ = [
     "MAX_REPLICAS",
     "MIN_MACS_PER_THREAD",
     "Callback",
+    "Carried",
     "Checkpoint",
     "Event",
+    "HandedOff",
+    "Handoff",
     "KeepFinalWeights",
     "NonFiniteLossGuard",
     "ThreadChoice",

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -31,6 +31,7 @@ from optbench.engine.callbacks import Callback, NonFiniteLossGuard, TrialContext
 from optbench.engine.checkpoint import load_checkpoint, restore, save_checkpoint
 from optbench.engine.env import describe_env
 from optbench.engine.fingerprint import fingerprint
+from optbench.engine.handoff import Carried, HandedOff, Handoff
 from optbench.engine.trainer import GRAD_NORM_EVERY, TrainOptions, _histograms
 from optbench.models import build_model
 from optbench.models.mlp import ACTIVATIONS
@@ -224,44 +225,59 @@ def train_group(
     options: TrainOptions = TrainOptions(),
     callbacks_for: object = None,
     resume: dict[str, bytes] | None = None,
-) -> Iterator[Event]:
+    *,
+    carried: Sequence[Carried] = (),
+    handoff: Handoff | None = None,
+) -> Iterator[Event | HandedOff]:
     """Train trials that share `stack_key` as one replica group; events as `train_trial`'s.
 
     `callbacks_for(spec) -> list[Callback]` gives each replica its own monitors. `resume`
-    checkpoints must all be at the same epoch (the executor groups them so).
+    checkpoints must all be at the same epoch (the executor groups them so). `carried`
+    replicas continue where another group handed them off (no TrialStarted: they have
+    started); they and `specs` must be at the same epoch. With `handoff`, the group gives
+    replicas away between epochs when asked (see engine/handoff.py).
     """
     torch.set_num_threads(options.threads)
-    device = torch.device(specs[0].device)
+    device = torch.device((specs or [c.spec for c in carried])[0].device)
     x_train = data.train.x.to(device).flatten(1)
     y_train = data.train.y.to(device)
     x_val, y_val = data.test.x.to(device).flatten(1), data.test.y.to(device)
+    every = [*specs, *(c.spec for c in carried)]
     models = [
         build_model(s.model, data.input_shape, data.num_classes, seed=s.seed).to(device)
-        for s in specs
+        for s in every
     ]
-    inits = [(fingerprint(m), m) for m in models]
-    stack = StackedMLP(models, specs[0].model.activation)
-    replicas = [
-        _replica(s, m, x_train, y_train, data.num_classes, callbacks_for)
-        for s, m in zip(specs, models, strict=True)
+    inits = [fingerprint(m) for m in models[: len(specs)]]
+    stack = StackedMLP(models, every[0].model.activation)
+    replicas = [  # carried replicas bring their monitors along
+        _replica(
+            s, m, x_train, y_train, data.num_classes, callbacks_for if i < len(specs) else None
+        )
+        for i, (s, m) in enumerate(zip(every, models, strict=True))
     ]
     done = 0
-    for rep in replicas:
+    for rep in replicas[: len(specs)]:
         blob = (resume or {}).get(rep.spec.id)
         if blob is not None:
             checkpoint = load_checkpoint(blob, source=f"checkpoint of trial {rep.spec.id}")
             restore(checkpoint, rep.model, rep.optimizer, rep.order)
             done, rep.ctx.step = checkpoint.epoch, checkpoint.step
-    env = describe_env(options.threads, specs[0].device, options.thread_policy)
-    env |= {"replicas": len(specs)}
-    for rep, (init_print, _) in zip(replicas, inits, strict=True):
+    for rep, state in zip(replicas[len(specs) :], carried, strict=True):
+        checkpoint = load_checkpoint(state.checkpoint, source=f"carried trial {rep.spec.id}")
+        restore(checkpoint, rep.model, rep.optimizer, rep.order)
+        done, rep.ctx.step = checkpoint.epoch, checkpoint.step
+        rep.callbacks, rep.ctx.findings, rep.reported = state.unpack_monitors()
+    env = describe_env(options.threads, every[0].device, options.thread_policy)
+    env |= {"replicas": len(every)}
+    for rep, init_print in zip(replicas, inits, strict=False):  # the ones starting here
         first_loss = _probe_loss(rep)
         if not done:
             for cb in rep.callbacks:
                 rep.ctx.findings += cb.on_trial_start(rep.ctx, first_loss)
         yield TrialStarted(rep.spec.id, init_print, first_loss, env, resumed_from=done)
 
-    for epoch in range(done + 1, specs[0].epochs + 1):
+    epochs = every[0].epochs
+    for epoch in range(done + 1, epochs + 1):
         records = _train_epoch(stack, replicas, x_train, y_train, epoch)
         val = _evaluate(stack, x_val, y_val)
         for rep, record, (val_loss, val_acc) in zip(replicas, records, val, strict=True):
@@ -269,8 +285,25 @@ def train_group(
                 continue
             record.val_loss, record.val_acc = val_loss, val_acc
             yield from _finish_epoch(rep, record, epoch, options)
-        if all(rep.stopped for rep in replicas):
+        live = [rep for rep in replicas if not rep.stopped]
+        if not live:
             break
+        given = handoff.take(len(live)) if handoff and epoch < epochs else 0
+        if given:
+            # The ended replicas end here; the rest continue as a smaller stack, rebuilt from
+            # their carried states exactly as the replicas that move are in their new group.
+            yield from _results(r for r in replicas if r.stopped)
+            for rep in live[-given:]:
+                yield HandedOff(_carry(rep, epoch))
+            staying = [_carry(rep, epoch) for rep in live[:-given]]
+            yield from train_group(
+                [], data, options, callbacks_for, carried=staying, handoff=handoff
+            )
+            return
+    yield from _results(replicas)
+
+
+def _results(replicas: Iterable[Replica]) -> Iterator[TrialResult]:
     for rep in replicas:
         status = "stopped" if rep.ctx.stop_reason else "finished"
         yield TrialResult(
@@ -280,6 +313,11 @@ def train_group(
             rep.ctx.stop_reason,
             rep.ctx.findings[rep.reported :],
         )
+
+
+def _carry(rep: Replica, epoch: int) -> Carried:
+    checkpoint = save_checkpoint(epoch, rep.ctx.step, rep.model, rep.optimizer, rep.order)
+    return Carried.pack(rep.spec, epoch, checkpoint, rep.callbacks, rep.ctx.findings, rep.reported)
 
 
 def _replica(spec, model, x, y, num_classes, callbacks_for) -> Replica:

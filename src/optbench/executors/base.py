@@ -12,7 +12,16 @@ from optbench.core.specs import DatasetSpec, TrialResult, TrialSpec
 from optbench.data import Dataset, Split, load_dataset
 from optbench.diagnose import build_monitors
 from optbench.diagnose.setup_check import SetupCheck
-from optbench.engine import Callback, Event, TrainOptions, load_checkpoint, train_trial
+from optbench.engine import (
+    Callback,
+    Carried,
+    Event,
+    HandedOff,
+    Handoff,
+    TrainOptions,
+    load_checkpoint,
+    train_trial,
+)
 from optbench.engine.stacked import can_stack, train_group
 
 
@@ -77,8 +86,13 @@ def run_group(
     data: Dataset,
     options: TrainOptions,
     resume: Mapping[str, bytes],
-) -> Iterator[Event]:
-    """Train one planned group: a single trial alone, several as stacked replicas.
+    *,
+    carried: Sequence[Carried] = (),
+    handoff: Handoff | None = None,
+) -> Iterator[Event | HandedOff]:
+    """Train one planned group: a single trial alone, several as stacked replicas; and the
+    `carried` replicas another group handed off (see engine/handoff.py). With `handoff`, a
+    stacked group gives replicas away when asked, as HandedOff events.
 
     An exception in a group of several trials re-runs its unfinished trials one by one (from
     where this run started them), so only the trial that raises is recorded as failed; alone,
@@ -89,27 +103,36 @@ def run_group(
         # A stackable trial trains stacked even alone (R = 1): its numbers then do not depend
         # on which trials shared its group, so a resumed study regroups freely and still
         # reproduces an uninterrupted run bit for bit.
-        if options.stack and all(can_stack(t) for t in group):
+        if carried or (options.stack and all(can_stack(t) for t in group)):
             events = train_group(
-                group, data, options, lambda _spec: monitors_for(options), dict(resume)
+                group,
+                data,
+                options,
+                lambda _spec: monitors_for(options),
+                dict(resume),
+                carried=carried,
+                handoff=handoff,
             )
         else:
             (trial,) = group
             callbacks = monitors_for(options)
             events = train_trial(trial, data, options, callbacks, resume=resume.get(trial.id))
         for event in events:
-            if isinstance(event, TrialResult):
-                ended.add(event.trial_id)
+            if isinstance(event, TrialResult | HandedOff):
+                ended.add(event.trial_id)  # a replica handed off is now another group's
             yield event
     except DataError:
         raise
     except Exception as exc:
         unfinished = [t for t in group if t.id not in ended]
-        if len(group) == 1:
-            yield from (failed(t, exc) for t in unfinished)
+        left = [c for c in carried if c.spec.id not in ended]
+        if len(group) + len(carried) == 1:
+            yield from (failed(t, exc) for t in [*unfinished, *(c.spec for c in left)])
             return
         for trial in unfinished:  # R = 1 stacked runs give the same numbers as the group
             yield from run_group([trial], data, options, resume)
+        for state in left:
+            yield from run_group([], data, options, resume, carried=[state])
 
 
 def monitors_for(options: TrainOptions) -> list[Callback]:

@@ -18,13 +18,14 @@ import multiprocessing as mp
 import queue as queue_module
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from optbench.core.specs import TrialResult, TrialSpec
-from optbench.engine import Event, TrainOptions
+from optbench.engine import Carried, Event, HandedOff, Handoff, TrainOptions
 from optbench.executors.base import (
     DatasetCache,
     RunRequest,
@@ -45,15 +46,21 @@ def _init_worker(events: Any, cache_dir: Path, threads: int) -> None:
     _worker["datasets"] = DatasetCache(cache_dir)
 
 
-def _run_in_worker(group: list[TrialSpec], options: TrainOptions, resume: dict[str, bytes]) -> None:
+def _run_in_worker(
+    group: list[TrialSpec],
+    options: TrainOptions,
+    resume: dict[str, bytes],
+    carried: tuple[Carried, ...] = (),
+) -> None:
     events = _worker["events"]
+    trials = [*group, *(c.spec for c in carried)]
     try:
-        data = _worker["datasets"].get(group[0].dataset)
-        for event in run_group(group, data, options, resume):
+        data = _worker["datasets"].get(trials[0].dataset)
+        for event in run_group(group, data, options, resume, carried=carried):
             events.put(event)
     except Exception as exc:
         # A data error in a worker: its trials fail with the message; the study goes on.
-        for trial in group:
+        for trial in trials:
             events.put(failed(trial, exc))
 
 
@@ -73,8 +80,9 @@ class PoolExecutor:
         # more, it would sit idle once that group is done while the pool works through the rest.
         mine = max(groups, key=len) if len(groups) <= self.workers else []
         others = [g for g in groups if g is not mine]
+        spare = self.workers - bool(mine)  # pool processes that may run at once
         pool = ProcessPoolExecutor(
-            max_workers=max(1, min(self.workers - bool(mine), len(others))),
+            max_workers=max(1, spare),
             mp_context=context,
             initializer=_init_worker,
             initargs=(events, request.cache_dir, request.options.threads),
@@ -89,9 +97,30 @@ class PoolExecutor:
             if mine:
                 datasets = DatasetCache(request.cache_dir, request.preloaded)
                 data = datasets.get(mine[0].dataset)  # loaded by the driver already
-                for event in run_group(mine, data, request.options, _resume(mine, request)):
+                handoff = Handoff()
+                own = run_group(
+                    mine, data, request.options, _resume(mine, request), handoff=handoff
+                )
+                orphans: list[Carried] = []  # handed off, but the pool broke: trained here
+                for event in own:
+                    if isinstance(event, HandedOff):  # continues in the idle worker
+                        try:
+                            future = pool.submit(
+                                _run_in_worker, [], request.options, {}, (event.carried,)
+                            )
+                        except BrokenProcessPool:
+                            orphans.append(event.carried)
+                        else:
+                            inbox.add(event.carried.spec, future)
+                        continue
                     yield event
                     yield from inbox.ready()  # the pool's epochs, recorded as they come
+                    # A worker with nothing left to do takes replicas off this group at its
+                    # next epoch end: three trials on two cores then finish together.
+                    if idle := inbox.idle(spare):
+                        handoff.request(idle)
+                for carried in orphans:
+                    yield from run_group([], data, request.options, {}, carried=[carried])
             yield from inbox.drain()
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -109,6 +138,19 @@ class _Inbox:
     ) -> None:
         self.events, self.futures, self.trials = events, futures, trials
         self.open = set(futures)
+
+    def add(self, trial: TrialSpec, future: Future[None]) -> None:
+        """A trial handed to the pool while the study runs."""
+        self.futures[trial.id], self.trials[trial.id] = future, trial
+        self.open.add(trial.id)
+
+    def idle(self, workers: int) -> int:
+        """Of `workers` pool processes, how many have nothing to do (none once one has died:
+        a broken pool takes no more work)."""
+        futures = set(self.futures.values())
+        if any(f.done() and f.exception() is not None for f in futures):
+            return 0
+        return workers - sum(not f.done() for f in futures)
 
     def ready(self) -> Iterator[Event]:
         """The events already waiting, without blocking."""
