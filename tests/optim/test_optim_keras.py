@@ -279,6 +279,54 @@ def test_fused_adam_matches_the_per_tensor_rule_in_float32(text):
         torch.testing.assert_close(a, b, rtol=2e-6, atol=2e-7)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["adagrad", "adagrad:lr=0.05,weight_decay=0.01", "rmsprop", "rmsprop:lr=0.01,weight_decay=0.1"],
+)
+def test_fused_adagrad_kernel_matches_the_per_tensor_rule_in_float32(text):
+    for a, b in zip(_adam_run(text, True), _adam_run(text, False), strict=True):
+        torch.testing.assert_close(a, b, rtol=2e-6, atol=2e-7)
+
+
+def test_adagrad_on_cpu_takes_the_fused_kernel(monkeypatch):
+    calls = []
+    real = torch._fused_adagrad_
+    monkeypatch.setattr(torch, "_fused_adagrad_", lambda *a, **k: calls.append(1) or real(*a, **k))
+    _adam_run("adagrad", True, steps=3)
+    assert len(calls) == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "to_old"),
+    [
+        ("adagrad:lr=0.1", "accumulator_plus_eps", lambda u: ("accumulator", u - 1e-7)),
+        ("rmsprop:lr=0.1", "scaled_velocity", lambda u: ("velocity", u * (1 - 0.9) - 1e-7)),
+    ],
+)
+def test_checkpoints_of_the_keras_state_layout_resume_the_same_run(text, key, to_old):
+    """Earlier versions kept Keras' own state (s, v), not the shifted one: resuming such a
+    checkpoint continues the same run."""
+    torch.manual_seed(0)
+    w = torch.nn.Parameter(torch.randn(5))
+    opt = build_optimizer(parse_optimizer(text, profile="keras"), [w])
+    w.grad = torch.randn(5)
+    opt.step()
+    saved = opt.state_dict()
+    old = {**saved, "state": {0: dict(saved["state"][0])}}
+    name, value = to_old(old["state"][0].pop(key))
+    old["state"][0][name] = value
+    paths = []
+    for state in (saved, old):
+        v = torch.nn.Parameter(w.detach().clone())
+        again = build_optimizer(parse_optimizer(text, profile="keras"), [v])
+        again.load_state_dict(state)
+        v.grad = torch.ones(5)
+        again.step()
+        paths.append(v.detach())
+    assert not torch.equal(paths[0], w.detach())  # it stepped
+    torch.testing.assert_close(paths[0], paths[1], rtol=1e-6, atol=1e-7)
+
+
 def test_adam_on_cpu_takes_the_fused_kernel(monkeypatch):
     calls = []
     real = torch._fused_adamw_

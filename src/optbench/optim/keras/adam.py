@@ -22,7 +22,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from optbench.optim.keras.base import KerasOptimizer
+from optbench.optim.keras.base import KerasOptimizer, fusable
 
 
 class KerasAdam(KerasOptimizer):
@@ -47,7 +47,7 @@ class KerasAdam(KerasOptimizer):
 
     def step_group(self, params: list[Tensor], group: dict[str, Any]) -> None:
         steps = {self.state[p]["step"] for p in params}
-        if not (params and len(steps) == 1 and _fusable(params)):
+        if not (params and len(steps) == 1 and fusable(params)):
             super().step_group(params, group)
             return
         t = steps.pop() + 1
@@ -81,17 +81,3 @@ class KerasAdam(KerasOptimizer):
             v = state["velocity_hat"]
         alpha = group["lr"] * math.sqrt(1 - b2**t) / (1 - b1**t)
         p.addcdiv_(m, v.sqrt().add_(group["eps"]), value=-alpha)
-
-
-def _fusable(params: list[Tensor]) -> bool:
-    """torch's fused kernels take dense floating tensors of one dtype on one CPU/CUDA device."""
-    first = params[0]
-    return first.device.type in ("cpu", "cuda") and all(
-        p.device == first.device
-        and p.dtype == first.dtype
-        and p.dtype.is_floating_point
-        and p.grad is not None
-        and p.grad.dtype == p.dtype
-        and not p.grad.is_sparse
-        for p in params
-    )

@@ -63,3 +63,17 @@ class KerasOptimizer(torch.optim.Optimizer):
         wd = group["weight_decay"]
         if wd:
             p.mul_(1 - wd * group["lr"])
+
+
+def fusable(params: list[Tensor]) -> bool:
+    """torch's fused kernels take dense floating tensors of one dtype on one CPU/CUDA device."""
+    first = params[0]
+    return first.device.type in ("cpu", "cuda") and all(
+        p.device == first.device
+        and p.dtype == first.dtype
+        and p.dtype.is_floating_point
+        and p.grad is not None
+        and p.grad.dtype == p.dtype
+        and not p.grad.is_sparse
+        for p in params
+    )
