@@ -58,7 +58,11 @@ def test_tensorboard_events_hold_every_epoch_and_histograms(study_dir):
         for tag in SCALARS:
             assert [e.step for e in acc.Scalars(tag)] == list(range(1, EPOCHS + 1))
         assert {"weights/net.1.weight", "grads/net.1.weight"} <= set(tags["histograms"])
-        assert len(acc.Histograms("weights/net.1.weight")) == EPOCHS
+        weights = acc.Histograms("weights/net.1.weight")
+        assert len(weights) == EPOCHS
+        last = weights[-1].histogram_value  # Keras' layout: 30 equal-width buckets
+        assert last.num == 128 * 64 and sum(last.bucket) == last.num  # 128 units, 8×8 inputs
+        assert len(last.bucket) <= 31 and last.min < 0 < last.max
 
 
 def test_report_figures_and_config(study_dir):
