@@ -12,6 +12,7 @@ from scipy import stats as scipy_stats
 
 from optbench.report.stats import (
     auto_target,
+    average_ranks,
     epochs_to_target,
     holm,
     median,
@@ -132,6 +133,25 @@ def test_per_seed_ranks_share_ties():
     assert seeds == 2
     assert mean == {"a": pytest.approx(1.75), "b": pytest.approx(2.25), "c": pytest.approx(2.0)}
     assert wins == {"a": 1, "b": 1, "c": 1}
+
+
+@given(st.lists(st.sampled_from([0.1, 0.5, 0.5, 0.9, 2.0, -1.0]), max_size=9))
+def test_average_ranks_are_scipys(scores):
+    assert average_ranks(scores) == list(scipy_stats.rankdata(scores, method="average"))
+
+
+def test_a_one_seed_report_does_not_import_scipy_stats():
+    """Ranks need no scipy: a one-seed study's report saves its ~0.5 s import."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from optbench.report.stats import per_seed_ranks;"
+        "per_seed_ranks({'a': {0: 0.9}, 'b': {0: 0.8}});"
+        "print('scipy.stats' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_time_to_target():

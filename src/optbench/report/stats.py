@@ -169,13 +169,29 @@ def per_seed_ranks(
     wins = dict.fromkeys(groups, 0)
     for seed in seeds:
         scores = [values[g][seed] * (-1 if higher_is_better else 1) for g in groups]
-        ranks = scipy_stats().rankdata(scores, method="average")
+        ranks = average_ranks(scores)
         best = min(scores)
         for g, rank, score in zip(groups, ranks, scores, strict=True):
             totals[g] += float(rank)
             wins[g] += score == best
     mean = {g: totals[g] / len(seeds) if seeds else NAN for g in groups}
     return mean, wins, len(seeds)
+
+
+def average_ranks(scores: Sequence[float]) -> list[float]:
+    """1-based ranks, lowest score first; tied scores share the mean of their positions
+    (scipy's rankdata(method="average"), without importing scipy.stats for it)."""
+    order = sorted(range(len(scores)), key=lambda i: scores[i])
+    ranks = [0.0] * len(scores)
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and scores[order[end + 1]] == scores[order[start]]:
+            end += 1
+        for i in order[start : end + 1]:
+            ranks[i] = (start + end) / 2 + 1
+        start = end + 1
+    return ranks
 
 
 def epochs_to_target(curve: Iterable[float], target: float) -> int | None:
