@@ -45,7 +45,7 @@ from optbench.report import StudyView, preload, write_report
 from optbench.store import Store, TensorBoardLog
 
 # How long each look for an idle core lasts before the report's imports start early.
-PRELOAD_IDLE_SAMPLE_SECONDS = 0.25
+PRELOAD_IDLE_SAMPLE_SECONDS = 0.1
 
 
 class Progress(Protocol):
@@ -159,14 +159,14 @@ class _Phase:
         )
         tb = TensorBoardLog(self.folder / "tb")
         writer = StudyWriter({t.id: t for t in todo}, store, tb, checkpoints, self.progress)
-        ended = threading.Event()
-        writer.on_first_result = lambda: _preload_report_when_a_core_is_idle(ended)
+        preload = ReportPreload()
+        writer.on_first_result = preload.start
         # closing(): an error or Ctrl-C while the driver writes cancels remote work at once.
         try:
             with contextlib.closing(executor.run(request)) as events:
                 writer.consume(events)
         finally:
-            ended.set()
+            preload.stop()
         self.finished += writer.finished
         self.failed += writer.failed
 
@@ -339,22 +339,36 @@ class StudyWriter:
                 self.progress.finding(finding)
 
 
-def _preload_report_when_a_core_is_idle(ended: threading.Event) -> None:
-    """Import the report's dependencies while the last trials train, not after, if a core is
+class ReportPreload:
+    """Imports the report's dependencies while the last trials train, not after, if a core is
     idle meanwhile (sweeps and Ray, where this process mostly waits for workers).
 
     Started when the first trial ends. While every core trains (the driver trains a group
     itself and hands replicas to workers that go idle) the ~1 s of imports would only slow
-    the training down, so the thread waits for an idle core and gives up when the phase ends.
+    the training down, so the thread waits for an idle core, and gives up when the phase ends.
+    `stop` waits for an import under way: the report must not import the same modules from a
+    second thread at the same time (matplotlib then sees itself half initialised).
     """
 
-    def wait_then_preload() -> None:
-        while not ended.is_set():
-            if idle_cores(PRELOAD_IDLE_SAMPLE_SECONDS) >= 0.5:
+    def __init__(self) -> None:
+        self.ended = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self._run, name="optbench-report-preload")
+        self.thread.daemon = True
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.ended.set()
+        if self.thread is not None:
+            self.thread.join()
+
+    def _run(self) -> None:
+        while not self.ended.is_set():
+            if idle_cores(PRELOAD_IDLE_SAMPLE_SECONDS) >= 0.5 and not self.ended.is_set():
                 preload()
                 return
-
-    threading.Thread(target=wait_then_preload, name="optbench-report-preload", daemon=True).start()
 
 
 def _record_study(
