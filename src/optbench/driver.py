@@ -13,6 +13,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -343,9 +344,9 @@ class ReportPreload:
     """Imports the report's dependencies while the last trials train, not after, if a core is
     idle meanwhile (sweeps and Ray, where this process mostly waits for workers).
 
-    Started when the first trial ends. While every core trains (the driver trains a group
-    itself and hands replicas to workers that go idle) the ~1 s of imports would only slow
-    the training down, so the thread waits for an idle core, and gives up when the phase ends.
+    Started when the first trial ends. While every core trains, or while this process trains
+    a group itself, the ~1 s of imports would only slow the training down, so the thread waits
+    for an idle core and an idle driver, and gives up when the phase ends.
     `stop` waits for an import under way: the report must not import the same modules from a
     second thread at the same time (matplotlib then sees itself half initialised).
     """
@@ -366,7 +367,12 @@ class ReportPreload:
 
     def _run(self) -> None:
         while not self.ended.is_set():
-            if idle_cores(PRELOAD_IDLE_SAMPLE_SECONDS) >= 0.5 and not self.ended.is_set():
+            before = time.process_time()  # this process's CPU time, all its threads
+            idle = idle_cores(PRELOAD_IDLE_SAMPLE_SECONDS)
+            here = (time.process_time() - before) / PRELOAD_IDLE_SAMPLE_SECONDS
+            # A core is idle, and this process is not training a group itself (whose steps
+            # the imports would slow down: they share its interpreter lock).
+            if idle >= 0.5 and here < 0.5 and not self.ended.is_set():
                 preload()
                 return
 

@@ -87,6 +87,7 @@ class PoolExecutor:
             initializer=_init_worker,
             initargs=(events, request.cache_dir, request.options.threads),
         )
+        done = False
         try:
             futures: dict[str, Future[None]] = {}
             for group in others:
@@ -122,8 +123,12 @@ class PoolExecutor:
                 for carried in orphans:
                     yield from run_group([], data, request.options, {}, carried=[carried])
             yield from inbox.drain()
+            done = True
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            # Every trial has ended: the workers exit in the background (a process that
+            # imported torch needs ~0.5 s to), while this one writes the report. Otherwise
+            # (an error, Ctrl-C) wait until the pool has stopped.
+            pool.shutdown(wait=not done, cancel_futures=True)
 
 
 def _resume(group: list[TrialSpec], request: RunRequest) -> dict[str, bytes]:
