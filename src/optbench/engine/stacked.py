@@ -97,6 +97,7 @@ class StackedMLP:
         self.linears = linears
         # The manual step writes every gradient into these buffers, in place, each step.
         self.grads = [torch.zeros_like(t) for t in (*self.weights, *self.biases)]
+        self._ones: torch.Tensor | None = None
         self.route_grads()
 
     @property
@@ -153,7 +154,7 @@ class StackedMLP:
         log_p = torch.log_softmax(logits, dim=2)
         losses = log_p.gather(2, y.unsqueeze(2)).squeeze(2).mean(1).neg_()
         # d(mean cross-entropy)/d(logits) = (softmax - one_hot) / B
-        delta = log_p.exp_().scatter_add_(2, y.unsqueeze(2), _minus_ones(y)).div_(batch)
+        delta = log_p.exp_().scatter_add_(2, y.unsqueeze(2), self._minus_ones(y)).div_(batch)
         for layer in range(layers - 1, 0, -1):
             below = inputs[layer - 1]
             torch.bmm(delta.transpose(1, 2), below, out=self.grads[layer])
@@ -179,6 +180,13 @@ class StackedMLP:
             torch.bmm(delta.transpose(1, 2), x, out=w_grad)
             torch.sum(delta, 1, out=b_grad)
 
+    def _minus_ones(self, y: torch.Tensor) -> torch.Tensor:
+        """-1 per label, to subtract the one-hot target (kept: the shape repeats every step)."""
+        shape = (*y.shape, 1)
+        if self._ones is None or self._ones.shape != shape or self._ones.device != y.device:
+            self._ones = torch.full(shape, -1.0, device=y.device)
+        return self._ones
+
     def route_grads(self) -> None:
         """Point every replica's .grad at its slice of the stacked gradients (views, no copy)."""
         layers = len(self.weights)
@@ -186,10 +194,6 @@ class StackedMLP:
             for r, ls in enumerate(self.linears):
                 ls[i].weight.grad = self.grads[i][r]
                 ls[i].bias.grad = self.grads[layers + i][r]
-
-
-def _minus_ones(y: torch.Tensor) -> torch.Tensor:
-    return torch.full((*y.shape, 1), -1.0, device=y.device)
 
 
 def _relu_derivative(upstream: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
@@ -372,7 +376,7 @@ def _train_epoch(
         for r, cb in watching:
             replicas[r].ctx.findings += cb.on_step_end(replicas[r].ctx, losses[r])
         with torch.no_grad():
-            loss_sum += losses.double() * yb.shape[1]
+            loss_sum.add_(losses, alpha=yb.shape[1])  # in float64, as loss_sum is
             correct += (logits.argmax(2) == yb).sum(1)
     seconds = (time.perf_counter() - start) / R  # this group's time, shared out per replica
     grad_norms = torch.stack(norms).mean(0) if norms else torch.full((R,), math.nan)

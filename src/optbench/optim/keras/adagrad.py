@@ -55,12 +55,12 @@ class KerasAdagrad(KerasOptimizer):
             self.state[p]["step"] += 1
             self._decay(p, group)
         # The kernel reads the step only for lr_decay, which Keras does not have.
-        steps = [torch.full((), float(self.state[p]["step"])) for p in params]
+        step = torch.full((), float(self.state[params[0]]["step"]))
         torch._fused_adagrad_(
             params,
             [p.grad for p in params],
             [self.state[p]["accumulator_plus_eps"] for p in params],
-            steps,
+            [step] * len(params),
             lr=group["lr"],
             lr_decay=0.0,
             weight_decay=0.0,  # Keras' decay is the decoupled one, applied above

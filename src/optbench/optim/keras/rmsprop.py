@@ -74,12 +74,12 @@ class KerasRMSprop(KerasOptimizer):
             self._decay(p, group)
             self.state[p]["scaled_velocity"].lerp_(towards, 1 - rho)  # u ← α·u + ε
         # The kernel reads the step only for lr_decay, which RMSprop does not have.
-        steps = [torch.full((), float(self.state[p]["step"])) for p in params]
+        step = torch.full((), float(self.state[params[0]]["step"]))
         torch._fused_adagrad_(
             params,
             [p.grad for p in params],
             [self.state[p]["scaled_velocity"] for p in params],
-            steps,
+            [step] * len(params),
             lr=group["lr"] / math.sqrt(1 - rho),
             lr_decay=0.0,
             weight_decay=0.0,  # Keras' decay is the decoupled one, applied above
