@@ -9,8 +9,10 @@ executor continues each carried replica in the idle worker.
 Nothing about a trial's results depends on the move. A Carried holds the replica's checkpoint
 (weights, optimizer state, batch order: a resume is bit for bit) and its monitors as they are
 (history, findings already raised), so findings come out as in an uninterrupted run. And a
-replica's arithmetic does not depend on which replicas share its group (the stacked GEMMs are
-computed per replica column block; tests/engine/test_handoff.py checks the numbers are equal).
+replica's arithmetic does not depend on which replicas share its group: with this machine's
+BLAS the numbers are equal bit for bit, for a shared batch and for a batch per replica
+(tests/engine/test_handoff.py, tests/e2e/test_pool_handoff.py check it; a BLAS that blocked
+its GEMMs by their width could differ in the last bit, as stacked and separate runs may).
 """
 
 from __future__ import annotations
