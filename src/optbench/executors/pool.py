@@ -9,7 +9,9 @@ When there are no more groups than workers (small studies, where start-up counts
 driver's own process is one of the workers: it trains the largest group itself while the
 spawned workers start (a new process needs ~2 s to import torch and read the data before its
 first step), and records the pool's events between its own. That group decides the wall
-time, so it should not wait for a process to start.
+time, so it should not wait for a process to start. When a pool worker has nothing left to
+do, the driver's group hands it replicas at its next epoch end (engine/handoff.py), so the
+cores finish together instead of one waiting for the other.
 """
 
 from __future__ import annotations
