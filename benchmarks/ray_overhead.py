@@ -3,6 +3,7 @@
     python benchmarks/ray_overhead.py                        # local, then ray (ray.init)
     python benchmarks/ray_overhead.py --cluster --repeats 2  # also a 2-node `ray start` cluster
     python benchmarks/ray_overhead.py --markdown benchmarks/results/ray_overhead.md
+    python benchmarks/ray_overhead.py --cluster --repeats 3 --epochs 6  # a >= 30 s study
 
 The study: Fashion-MNIST (Debian's dataset-fashion-mnist, /usr/share/datasets/fashion-mnist),
 mlp:128, batch 64, 4 optimizers × 3 seeds = 12 trials, 2 epochs. Each run is a whole
@@ -90,7 +91,15 @@ def main() -> None:
     parser.add_argument("--cluster", action="store_true", help="also a 2-node ray start cluster")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "optbench")
     parser.add_argument("--markdown", type=Path, help="append the results table here")
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=2,
+        help="epochs per trial (the issue asks for a study of "
+        "at least 30 s with the local executor: 6 epochs, now that 2 take ~15 s)",
+    )
     args = parser.parse_args()
+    STUDY["epochs"] = args.epochs
 
     runs = {"local": run_local, "ray": run_ray}
     if args.cluster:
@@ -129,7 +138,7 @@ def _agreement(differ: list[str], runs: int) -> str:
         return f"Per-epoch metrics DIFFER from the first local run in: {', '.join(differ)}."
     return (
         f"Per-epoch metrics ({', '.join(METRICS)}) of all {runs} runs are identical to the "
-        "first local run's: 12 trials × 2 epochs, compared exactly."
+        f"first local run's: 12 trials × {STUDY['epochs']} epochs, compared exactly."
     )
 
 
