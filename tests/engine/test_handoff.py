@@ -57,7 +57,8 @@ def _summary(events):
     for e in events:
         if isinstance(e, EpochRecord):
             records.setdefault(e.trial_id, []).append(
-                (e.epoch, *(getattr(e, m) for m in METRICS), [f.code for f in e.findings])
+                # repr: exact for floats, and NaN (a diverged trial) equals NaN
+                (e.epoch, *(repr(getattr(e, m)) for m in METRICS), [f.code for f in e.findings])
             )
         elif isinstance(e, TrialResult):
             results[e.trial_id] = (e.status, e.final_fingerprint, [f.code for f in e.findings])
@@ -103,3 +104,22 @@ def test_a_group_keeps_one_replica_and_never_gives_away_after_its_last_epoch(dig
             late.request(1)  # asked during the last epoch: nothing is left to move
     assert not any(isinstance(e, HandedOff) for e in events)
     assert sum(isinstance(e, TrialResult) for e in events) == 2
+
+
+def test_a_replica_stopped_before_the_move_ends_once_as_stopped(digits_spec, digits):
+    model = ModelSpec(hidden=(32,), activation="relu")
+    optimizers = [OptimizerSpec("adam", {}, "keras"), OptimizerSpec("sgd", {"lr": 1e30})]
+    optimizers += [OptimizerSpec("rmsprop", {}, "keras")]
+    specs = [
+        TrialSpec(digits_spec, model, o, 0, EPOCHS, 64, optimizer_label=f"{o.name}{i}")
+        for i, o in enumerate(optimizers)
+    ]
+    stayed, _ = _run(specs, digits)
+    handoff = Handoff()
+    handoff.request(1)
+    moved_events, moved = _run(specs, digits, handoff)
+    assert [c.spec.id for c in moved] == [specs[2].id]  # the last live replica moved
+    results = [e for e in moved_events if isinstance(e, TrialResult)]
+    assert sorted(r.trial_id for r in results) == sorted(s.id for s in specs)
+    assert {r.trial_id: r.status for r in results}[specs[1].id] == "stopped"  # NaN at lr 1e30
+    assert _summary(moved_events) == _summary(stayed)
