@@ -11,6 +11,8 @@ from __future__ import annotations
 import time
 from typing import ClassVar
 
+from quiet_progress import QuietProgress
+
 import optbench
 from optbench.engine import Handoff
 from optbench.executors import pool
@@ -26,7 +28,7 @@ STUDY = {
 }
 
 
-class SlowDriver:
+class SlowDriver(QuietProgress):
     """Progress listener: until a replica has moved, each epoch of the driver's own group
     (seed 0: the first of two equal groups) costs it `pause` seconds more."""
 
@@ -36,12 +38,6 @@ class SlowDriver:
     def epoch_done(self, spec, record) -> None:
         if spec.seed == 0 and not CountingHandoff.given:
             time.sleep(self.pause)
-
-    def study_started(self, *args) -> None: ...
-    def trial_started(self, spec) -> None: ...
-    def trial_done(self, spec, result) -> None: ...
-    def finding(self, finding) -> None: ...
-    def note(self, text) -> None: ...
 
 
 class CountingHandoff(Handoff):

@@ -11,11 +11,13 @@ import multiprocessing
 import os
 import signal
 
+from quiet_progress import QuietProgress
+
 import optbench
 from optbench.store import Store
 
 
-class KillTheWorker:
+class KillTheWorker(QuietProgress):
     """Progress listener: SIGKILLs the spawned worker at the first epoch that lands."""
 
     def __init__(self) -> None:
@@ -27,12 +29,6 @@ class KillTheWorker:
             if children:
                 self.killed = children[0].pid
                 os.kill(self.killed, signal.SIGKILL)
-
-    def study_started(self, *args) -> None: ...
-    def trial_started(self, spec) -> None: ...
-    def trial_done(self, spec, result) -> None: ...
-    def finding(self, finding) -> None: ...
-    def note(self, text) -> None: ...
 
 
 def test_a_killed_worker_fails_its_trials_and_the_study_goes_on(tmp_path):

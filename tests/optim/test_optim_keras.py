@@ -246,10 +246,10 @@ def test_keras_and_torch_profiles_really_differ():
     assert not torch.allclose(paths["torch"], paths["keras"], rtol=1e-6)
 
 
-# -- Keras Adam/AdamW run as torch's fused AdamW kernel (eps rescaled per step) ------------------
+# -- Fused kernels: Keras Adam/AdamW as fused AdamW, Adagrad/RMSprop as fused Adagrad -----------
 
 
-def _adam_run(text: str, fused: bool, steps: int = 100) -> list[torch.Tensor]:
+def _keras_run(text: str, fused: bool, steps: int = 100) -> list[torch.Tensor]:
     from optbench.optim.keras.base import KerasOptimizer
 
     torch.manual_seed(0)
@@ -272,27 +272,31 @@ def _adam_run(text: str, fused: bool, steps: int = 100) -> list[torch.Tensor]:
 
 
 @pytest.mark.parametrize(
-    "text", ["adam", "adam:amsgrad=true,weight_decay=0.01", "adamw:lr=0.01,weight_decay=0.1"]
+    "text",
+    [
+        "adam",
+        "adam:amsgrad=true,weight_decay=0.01",
+        "adamw:lr=0.01,weight_decay=0.1",
+        "adagrad",
+        "adagrad:lr=0.05,weight_decay=0.01",
+        "rmsprop",
+        "rmsprop:lr=0.01,weight_decay=0.1",
+    ],
 )
-def test_fused_adam_matches_the_per_tensor_rule_in_float32(text):
-    for a, b in zip(_adam_run(text, True), _adam_run(text, False), strict=True):
+def test_fused_kernels_match_the_per_tensor_rule_in_float32(text):
+    for a, b in zip(_keras_run(text, True), _keras_run(text, False), strict=True):
         torch.testing.assert_close(a, b, rtol=2e-6, atol=2e-7)
 
 
 @pytest.mark.parametrize(
-    "text",
-    ["adagrad", "adagrad:lr=0.05,weight_decay=0.01", "rmsprop", "rmsprop:lr=0.01,weight_decay=0.1"],
+    ("text", "kernel"),
+    [("adam", "_fused_adamw_"), ("adagrad", "_fused_adagrad_"), ("rmsprop", "_fused_adagrad_")],
 )
-def test_fused_adagrad_kernel_matches_the_per_tensor_rule_in_float32(text):
-    for a, b in zip(_adam_run(text, True), _adam_run(text, False), strict=True):
-        torch.testing.assert_close(a, b, rtol=2e-6, atol=2e-7)
-
-
-def test_adagrad_on_cpu_takes_the_fused_kernel(monkeypatch):
+def test_on_cpu_the_step_is_one_fused_kernel_call(monkeypatch, text, kernel):
     calls = []
-    real = torch._fused_adagrad_
-    monkeypatch.setattr(torch, "_fused_adagrad_", lambda *a, **k: calls.append(1) or real(*a, **k))
-    _adam_run("adagrad", True, steps=3)
+    real = getattr(torch, kernel)
+    monkeypatch.setattr(torch, kernel, lambda *a, **k: calls.append(1) or real(*a, **k))
+    _keras_run(text, True, steps=3)
     assert len(calls) == 3
 
 
@@ -325,14 +329,6 @@ def test_checkpoints_of_the_keras_state_layout_resume_the_same_run(text, key, to
         paths.append(v.detach())
     assert not torch.equal(paths[0], w.detach())  # it stepped
     torch.testing.assert_close(paths[0], paths[1], rtol=1e-6, atol=1e-7)
-
-
-def test_adam_on_cpu_takes_the_fused_kernel(monkeypatch):
-    calls = []
-    real = torch._fused_adamw_
-    monkeypatch.setattr(torch, "_fused_adamw_", lambda *a, **k: calls.append(1) or real(*a, **k))
-    _adam_run("adam", True, steps=3)
-    assert len(calls) == 3
 
 
 def test_mixed_dtypes_take_the_per_tensor_path(monkeypatch):

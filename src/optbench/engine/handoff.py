@@ -26,24 +26,22 @@ from optbench.engine.callbacks import Callback
 
 @dataclass(frozen=True)
 class Carried:
-    """A replica between two groups: everything needed to continue it after `epoch`."""
+    """A replica between two groups: everything needed to continue it."""
 
     spec: TrialSpec
-    epoch: int
-    checkpoint: bytes  # see engine/checkpoint.py
+    checkpoint: bytes  # see engine/checkpoint.py (it holds the epoch it continues after)
     monitors: bytes  # pickled (callbacks, findings so far, how many were already reported)
 
     @staticmethod
     def pack(
         spec: TrialSpec,
-        epoch: int,
         checkpoint: bytes,
         callbacks: list[Callback],
         findings: list[Finding],
         reported: int,
     ) -> Carried:
         # Pickled as one object so the monitors keep sharing their History on the other side.
-        return Carried(spec, epoch, checkpoint, pickle.dumps((callbacks, findings, reported)))
+        return Carried(spec, checkpoint, pickle.dumps((callbacks, findings, reported)))
 
     def unpack_monitors(self) -> tuple[list[Callback], list[Finding], int]:
         """Fresh copies every call: a group that is re-run after an error starts clean."""

@@ -263,13 +263,9 @@ def train_group(
     for rep in replicas[: len(specs)]:
         blob = (resume or {}).get(rep.spec.id)
         if blob is not None:
-            checkpoint = load_checkpoint(blob, source=f"checkpoint of trial {rep.spec.id}")
-            restore(checkpoint, rep.model, rep.optimizer, rep.order)
-            done, rep.ctx.step = checkpoint.epoch, checkpoint.step
+            done = _restore(rep, blob, f"checkpoint of trial {rep.spec.id}")
     for rep, state in zip(replicas[len(specs) :], carried, strict=True):
-        checkpoint = load_checkpoint(state.checkpoint, source=f"carried trial {rep.spec.id}")
-        restore(checkpoint, rep.model, rep.optimizer, rep.order)
-        done, rep.ctx.step = checkpoint.epoch, checkpoint.step
+        done = _restore(rep, state.checkpoint, f"carried trial {rep.spec.id}")
         rep.callbacks, rep.ctx.findings, rep.reported = state.unpack_monitors()
     env = describe_env(options.threads, every[0].device, options.thread_policy)
     env |= {"replicas": len(every)}
@@ -319,9 +315,17 @@ def _results(replicas: Iterable[Replica]) -> Iterator[TrialResult]:
         )
 
 
+def _restore(rep: Replica, blob: bytes, source: str) -> int:
+    """Continue `rep` from checkpoint bytes; returns the epoch they ended."""
+    checkpoint = load_checkpoint(blob, source=source)
+    restore(checkpoint, rep.model, rep.optimizer, rep.order)
+    rep.ctx.step = checkpoint.step
+    return checkpoint.epoch
+
+
 def _carry(rep: Replica, epoch: int) -> Carried:
     checkpoint = save_checkpoint(epoch, rep.ctx.step, rep.model, rep.optimizer, rep.order)
-    return Carried.pack(rep.spec, epoch, checkpoint, rep.callbacks, rep.ctx.findings, rep.reported)
+    return Carried.pack(rep.spec, checkpoint, rep.callbacks, rep.ctx.findings, rep.reported)
 
 
 def _replica(spec, model, x, y, num_classes, callbacks_for) -> Replica:

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from optbench.optim.keras.base import KerasOptimizer, fusable
+from optbench.optim.keras.base import KerasOptimizer, adagrad_fusable
 
 
 class KerasAdagrad(KerasOptimizer):
@@ -45,36 +45,20 @@ class KerasAdagrad(KerasOptimizer):
         )
 
     def step_group(self, params: list[Tensor], group: dict[str, Any]) -> None:
-        for p in params:
-            _from_older_checkpoint(self.state[p], group)
-        # torch's fused Adagrad kernel exists for CPU tensors only.
-        if not (params and params[0].device.type == "cpu" and fusable(params)):
+        if not adagrad_fusable(params):
             super().step_group(params, group)
             return
-        for p in params:
-            self.state[p]["step"] += 1
-            self._decay(p, group)
-        # The kernel reads the step only for lr_decay, which Keras does not have.
-        step = torch.full((), float(self.state[params[0]]["step"]))
-        torch._fused_adagrad_(
-            params,
-            [p.grad for p in params],
-            [self.state[p]["accumulator_plus_eps"] for p in params],
-            [step] * len(params),
-            lr=group["lr"],
-            lr_decay=0.0,
-            weight_decay=0.0,  # Keras' decay is the decoupled one, applied above
-            eps=0.0,  # ε is in the state
-            maximize=False,
-        )
+        self.fused_adagrad_step(params, group, "accumulator_plus_eps", group["lr"])
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        super().load_state_dict(state_dict)
+        for group in self.param_groups:  # earlier versions kept s itself, as `accumulator`
+            for p in group["params"]:
+                state = self.state.get(p, {})
+                if "accumulator" in state:
+                    state["accumulator_plus_eps"] = state.pop("accumulator").add_(group["eps"])
 
     def update(self, p: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         s = state["accumulator_plus_eps"]
         s.addcmul_(grad, grad)
         p.addcdiv_(grad, s.sqrt(), value=-group["lr"])
-
-
-def _from_older_checkpoint(state: dict[str, Any], group: dict[str, Any]) -> None:
-    """Checkpoints of earlier optbench versions hold s itself, as `accumulator`."""
-    if "accumulator" in state:
-        state["accumulator_plus_eps"] = state.pop("accumulator").add_(group["eps"])

@@ -57,6 +57,29 @@ class KerasOptimizer(torch.optim.Optimizer):
             self._decay(p, group)
             self.update(p, p.grad, state, group)
 
+    def fused_adagrad_step(
+        self, params: list[Tensor], group: dict[str, Any], key: str, lr: float
+    ) -> None:
+        """Keras' decay, then torch's fused Adagrad kernel with ε = 0: state[key] += g²,
+        w -= lr·g/√state[key]. Adagrad and RMSprop keep a state for which this is their rule
+        (ε, and RMSprop's scaling, live in the state); `adagrad_fusable` says when it runs."""
+        for p in params:
+            self.state[p]["step"] += 1
+            self._decay(p, group)
+        # The kernel reads the step only for lr_decay, which is 0 here.
+        step = torch.full((), float(self.state[params[0]]["step"]))
+        torch._fused_adagrad_(
+            params,
+            [p.grad for p in params],
+            [self.state[p][key] for p in params],
+            [step] * len(params),
+            lr=lr,
+            lr_decay=0.0,
+            weight_decay=0.0,  # Keras' decay is the decoupled one, applied above
+            eps=0.0,
+            maximize=False,
+        )
+
     @staticmethod
     def _decay(p: Tensor, group: dict[str, Any]) -> None:
         """Keras' `var - var·wd·lr`, written in place as var·(1 - wd·lr) (no temporary)."""
@@ -77,3 +100,8 @@ def fusable(params: list[Tensor]) -> bool:
         and not p.grad.is_sparse
         for p in params
     )
+
+
+def adagrad_fusable(params: list[Tensor]) -> bool:
+    """torch's fused Adagrad kernel exists for CPU tensors only."""
+    return bool(params) and params[0].device.type == "cpu" and fusable(params)

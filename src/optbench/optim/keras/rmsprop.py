@@ -22,7 +22,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from optbench.optim.keras.base import KerasOptimizer, fusable
+from optbench.optim.keras.base import KerasOptimizer, adagrad_fusable
 
 
 class KerasRMSprop(KerasOptimizer):
@@ -60,32 +60,23 @@ class KerasRMSprop(KerasOptimizer):
             state["average_gradient"] = torch.zeros_like(p, memory_format=torch.preserve_format)
 
     def step_group(self, params: list[Tensor], group: dict[str, Any]) -> None:
-        # torch's fused Adagrad kernel exists for CPU tensors only.
-        cpu = params and params[0].device.type == "cpu"
-        for p in params:
-            _from_older_checkpoint(self.state[p], group)
-        if not (_plain(group) and cpu and fusable(params)):
+        if not (_plain(group) and adagrad_fusable(params)):
             super().step_group(params, group)
             return
-        rho, eps = group["alpha"], group["eps"]
-        towards = torch.tensor(eps / (1 - rho), dtype=params[0].dtype)
+        rho = group["alpha"]
+        towards = torch.tensor(group["eps"] / (1 - rho), dtype=params[0].dtype)
         for p in params:
-            self.state[p]["step"] += 1
-            self._decay(p, group)
             self.state[p]["scaled_velocity"].lerp_(towards, 1 - rho)  # u ← α·u + ε
-        # The kernel reads the step only for lr_decay, which RMSprop does not have.
-        step = torch.full((), float(self.state[params[0]]["step"]))
-        torch._fused_adagrad_(
-            params,
-            [p.grad for p in params],
-            [self.state[p]["scaled_velocity"] for p in params],
-            [step] * len(params),
-            lr=group["lr"] / math.sqrt(1 - rho),
-            lr_decay=0.0,
-            weight_decay=0.0,  # Keras' decay is the decoupled one, applied above
-            eps=0.0,  # ε is in the state
-            maximize=False,
-        )
+        self.fused_adagrad_step(params, group, "scaled_velocity", group["lr"] / math.sqrt(1 - rho))
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        super().load_state_dict(state_dict)
+        for group in self.param_groups:  # earlier versions kept v itself for plain RMSprop
+            for p in group["params"] if _plain(group) else ():
+                state = self.state.get(p, {})
+                if "velocity" in state:
+                    v = state.pop("velocity")
+                    state["scaled_velocity"] = v.add_(group["eps"]).div_(1 - group["alpha"])
 
     def update(self, p: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         rho, eps = group["alpha"], group["eps"]
@@ -112,10 +103,3 @@ class KerasRMSprop(KerasOptimizer):
 
 def _plain(group: dict[str, Any]) -> bool:
     return not group["centered"] and group["momentum"] <= 0
-
-
-def _from_older_checkpoint(state: dict[str, Any], group: dict[str, Any]) -> None:
-    """Checkpoints of earlier optbench versions hold v itself for plain RMSprop."""
-    if _plain(group) and "velocity" in state:
-        v = state.pop("velocity")
-        state["scaled_velocity"] = v.add_(group["eps"]).div_(1 - group["alpha"])
