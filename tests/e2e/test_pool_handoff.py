@@ -1,7 +1,7 @@
 """The pool balances by handing replicas to a worker that went idle, and the study's results
 are those of a run where nothing moved: every metric of every epoch, findings, final weights.
 
-Two seeds give two replica groups of two: the driver trains one, a spawned worker the other.
+Two seeds give two replica groups of two: the driver trains one, a pool worker the other.
 A progress listener slows the driver's epochs down, so the worker is sure to finish first and
 take a replica over.
 """

@@ -1,6 +1,6 @@
 """A pool worker killed mid-study: its trials are recorded as failed, the rest finish.
 
-With as many groups as workers the driver trains the largest group itself and one spawned
+With as many groups as workers the driver trains the largest group itself and one pool
 worker trains the other; this kills that worker (SIGKILL, as the OOM killer would) while the
 driver's own trials train.
 """
@@ -18,7 +18,7 @@ from optbench.store import Store
 
 
 class KillTheWorker(QuietProgress):
-    """Progress listener: SIGKILLs the spawned worker at the first epoch that lands."""
+    """Progress listener: SIGKILLs the pool worker at the first epoch that lands."""
 
     def __init__(self) -> None:
         self.killed: int | None = None

@@ -32,6 +32,9 @@ class RichProgress:
             TimeRemainingColumn(),
             console=console,
             transient=True,
+            # Redrawn on each event instead of by a refresh thread: the pool forks its workers
+            # from this process, which must then have no other thread (see executors/pool.py).
+            auto_refresh=False,
         )
         self._task = self._bar.add_task("starting", total=None)
         self._epochs = 0
@@ -47,7 +50,9 @@ class RichProgress:
 
     def study_started(self, total: int, skipped: int, epochs: int) -> None:
         self._epochs, self._trials, self._trial_index = epochs, total - skipped, 0
-        self._bar.update(self._task, total=max(1, (total - skipped) * epochs), completed=0)
+        self._bar.update(
+            self._task, total=max(1, (total - skipped) * epochs), completed=0, refresh=True
+        )
         if skipped:
             self.console.print(f"Resuming: {skipped} of {total} trials already finished.")
 
@@ -58,6 +63,7 @@ class RichProgress:
     def epoch_done(self, spec: TrialSpec, record: EpochRecord) -> None:
         self._describe(spec, record.epoch)
         self._bar.advance(self._task)
+        self._bar.refresh()
 
     def trial_done(self, spec: TrialSpec, result: TrialResult) -> None:
         if result.status == "failed":
@@ -78,4 +84,4 @@ class RichProgress:
 
     def _describe(self, spec: TrialSpec, epoch: int) -> None:
         text = f"trial {self._trial_index}/{self._trials} {spec.label} epoch {epoch}/{self._epochs}"
-        self._bar.update(self._task, description=text)
+        self._bar.update(self._task, description=text, refresh=True)

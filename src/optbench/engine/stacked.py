@@ -30,6 +30,7 @@ from optbench.engine.batches import BatchOrder
 from optbench.engine.callbacks import Callback, NonFiniteLossGuard, TrialContext
 from optbench.engine.checkpoint import load_checkpoint, restore, save_checkpoint
 from optbench.engine.env import describe_env
+from optbench.engine.fast_step import unhooked_step
 from optbench.engine.fingerprint import fingerprint
 from optbench.engine.handoff import Carried, HandedOff, Handoff
 from optbench.engine.trainer import GRAD_NORM_EVERY, TrainOptions, _histograms
@@ -62,6 +63,7 @@ class Replica:
     spec: TrialSpec
     model: nn.Module  # parameters are views into the group's stacked tensors
     optimizer: torch.optim.Optimizer
+    step: Callable[[], object]  # optimizer.step, without torch's wrapper (engine/fast_step.py)
     order: BatchOrder
     ctx: TrialContext
     callbacks: list[Callback]
@@ -334,7 +336,8 @@ def _replica(spec, model, x, y, num_classes, callbacks_for) -> Replica:
     probe = next(BatchOrder(len(y), spec.batch_size, spec.seed).epoch())
     ctx = TrialContext(spec, model, optimizer, num_classes, (x[probe], y[probe]))
     extra = list(callbacks_for(spec)) if callable(callbacks_for) else []
-    return Replica(spec, model, optimizer, order, ctx, [NonFiniteLossGuard(), *extra])
+    callbacks = [NonFiniteLossGuard(), *extra]
+    return Replica(spec, model, optimizer, unhooked_step(optimizer), order, ctx, callbacks)
 
 
 def _probe_loss(rep: Replica) -> float:
@@ -375,7 +378,7 @@ def _train_epoch(
             replicas[r].ctx.findings += cb.on_after_backward(replicas[r].ctx, losses[r], logits[r])
         for rep in replicas:
             if not rep.stopped:
-                rep.optimizer.step()
+                rep.step()
                 rep.ctx.step += 1
         for r, cb in watching:
             replicas[r].ctx.findings += cb.on_step_end(replicas[r].ctx, losses[r])

@@ -21,6 +21,7 @@ from optbench.engine.batches import BatchOrder
 from optbench.engine.callbacks import Callback, NonFiniteLossGuard, TrialContext
 from optbench.engine.checkpoint import load_checkpoint, restore, save_checkpoint
 from optbench.engine.env import describe_env
+from optbench.engine.fast_step import unhooked_step
 from optbench.engine.fingerprint import fingerprint
 from optbench.models import LOSSES, LossInfo, build_model
 from optbench.optim import build_optimizer
@@ -150,6 +151,7 @@ def _train_epoch(
     correct = torch.zeros((), dtype=torch.int64, device=x.device)
     norms: list[torch.Tensor] = []
     sampled = [cb for cb in callbacks if cb.sample_every]
+    step = unhooked_step(optimizer)
     start = time.perf_counter()
     for batch_index, idx in enumerate(order.epoch()):
         xb, yb = x.index_select(0, idx), y.index_select(0, idx)  # ~2× faster than x[idx]
@@ -162,7 +164,7 @@ def _train_epoch(
         watching = [cb for cb in sampled if batch_index % cb.sample_every == 0] if sampled else ()
         for cb in watching:
             ctx.findings += cb.on_after_backward(ctx, loss, outputs)
-        optimizer.step()
+        step()
         ctx.step += 1
         for cb in watching:
             ctx.findings += cb.on_step_end(ctx, loss)

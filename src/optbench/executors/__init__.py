@@ -34,7 +34,7 @@ def get_executor(
     num_cpus: float = 1.0,
     num_gpus: float = 0.0,
 ) -> Executor:
-    """`local` runs in this process (1 worker) or in a pool of spawned processes; `ray` runs
+    """`local` runs in this process (1 worker) or in a pool of worker processes; `ray` runs
     each trial as a Ray task on a cluster (`address`), asking for `num_cpus`/`num_gpus`."""
     if name == "local":
         return LocalExecutor() if workers <= 1 else PoolExecutor(workers)
