@@ -1,5 +1,5 @@
-import sys
+"""`python -m optbench`: the same as the `optbench` command."""
 
-from optbench.cli.app import main
+from optbench.cli.app import run
 
-sys.exit(main())
+run()

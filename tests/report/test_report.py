@@ -7,6 +7,7 @@ import csv
 import fcntl
 import io
 import json
+import os
 import re
 import sqlite3
 import sys
@@ -22,8 +23,10 @@ from optbench.report.content import build_document
 from optbench.report.figures import plan_figures
 from optbench.report.html import inline, render_html
 from optbench.report.markdown import render_markdown
+from optbench.report.write import write_reports as _write_reports
 
 MAX_HTML_BYTES = 5 * 1024 * 1024
+write_module = sys.modules[_write_reports.__module__]  # optbench.report's name is a function
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +84,21 @@ def test_reports_regenerate_byte_identical_from_the_store(study):
     again = write_reports(open_study(folder), folder)
     after = {p.name: p.read_bytes() for p in (again.markdown, again.html, *again.figures)}
     assert after == before
+
+
+@pytest.mark.parametrize("cores", [1, 3])
+def test_figures_are_the_same_drawn_here_or_by_forked_helpers(study, monkeypatch, cores):
+    folder, first = study
+    before = {p.name: p.read_bytes() for p in (first.html, *first.figures)}
+    for path in first.figures:
+        path.unlink()
+    monkeypatch.setattr(write_module, "available_cores", lambda: cores)
+    forks = []
+    fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or fork())
+    again = write_reports(open_study(folder), folder)
+    assert {p.name: p.read_bytes() for p in (again.html, *again.figures)} == before
+    assert len(forks) == cores - 1  # helpers drew a share (no other thread is alive here)
 
 
 def test_lr_family_and_its_figure(study):

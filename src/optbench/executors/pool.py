@@ -25,6 +25,7 @@ import queue as queue_module
 import sys
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import wait as wait_for
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
@@ -41,15 +42,16 @@ from optbench.executors.base import (
     resume_epochs,
     run_group,
 )
+from optbench.executors.channel import EventChannel, EventSender
 from optbench.executors.groups import plan_groups
 
 POLL_SECONDS = 0.5  # how often to check for a dead worker while waiting for events
 
-_worker: dict[str, Any] = {}  # per worker process: the event queue and its dataset cache
+_worker: dict[str, Any] = {}  # per worker process: its event sender and dataset cache
 
 
 def _init_worker(
-    events: Any, cache_dir: Path, threads: int, preloaded: Mapping[str, Dataset]
+    events: EventSender, cache_dir: Path, threads: int, preloaded: Mapping[str, Dataset]
 ) -> None:
     torch.set_num_threads(threads)  # first, before any torch operation of this process
     _worker["events"] = events
@@ -92,7 +94,7 @@ class PoolExecutor:
     def run(self, request: RunRequest) -> Iterator[Event]:
         method = start_method(request)
         context = mp.get_context(method)
-        events = context.Queue()
+        channel = EventChannel(context)
         epochs = resume_epochs(request.resume)
         groups = plan_groups(request.trials, self.workers, epochs, request.options)
         # With no more groups than workers, this process trains the largest one itself; with
@@ -106,12 +108,19 @@ class PoolExecutor:
             initializer=_init_worker,
             # A forked worker inherits the driver's datasets; a spawned one loads its own.
             initargs=(
-                events,
+                channel.sender,
                 request.cache_dir,
                 request.options.threads,
                 request.preloaded if method == "fork" else {},
             ),
         )
+        if method == "fork":
+            # Fork the workers now, while this process has no other thread (see the module's
+            # docstring); no worker starts later, so our copy of the channel's write end can
+            # go at once.
+            pool.submit(int).result()
+            channel.seal()
+        channel.start()
         done = False
         try:
             futures: dict[str, Future[None]] = {}
@@ -119,7 +128,7 @@ class PoolExecutor:
                 resume = _resume(group, request)
                 future = pool.submit(_run_in_worker, group, request.options, resume)
                 futures.update({t.id: future for t in group})
-            inbox = _Inbox(events, futures, {t.id: t for g in others for t in g})
+            inbox = _Inbox(channel, futures, {t.id: t for g in others for t in g})
             if mine:
                 datasets = DatasetCache(request.cache_dir, request.preloaded)
                 data = datasets.get(mine[0].dataset)  # loaded by the driver already
@@ -150,10 +159,17 @@ class PoolExecutor:
             yield from inbox.drain()
             done = True
         finally:
-            # Every trial has ended: the workers exit in the background (a process that
-            # imported torch needs ~0.5 s to), while this one writes the report. Otherwise
-            # (an error, Ctrl-C) wait until the pool has stopped.
-            pool.shutdown(wait=not done, cancel_futures=True)
+            # Forked workers leave at once (no interpreter teardown): wait for them, so this
+            # process has no pool thread left when the report forks its figure helpers.
+            # Spawned ones tear torch down for ~0.5 s: once every trial has ended, they exit
+            # in the background while this process writes the report. After an error or
+            # Ctrl-C, wait until the pool has stopped.
+            wait = method == "fork" or not done
+            pool.shutdown(wait=wait, cancel_futures=True)
+            if method != "fork":
+                channel.seal()  # no worker starts any more
+            if wait:
+                channel.join()
 
 
 def _resume(group: list[TrialSpec], request: RunRequest) -> dict[str, bytes]:
@@ -161,12 +177,12 @@ def _resume(group: list[TrialSpec], request: RunRequest) -> dict[str, bytes]:
 
 
 class _Inbox:
-    """Events from the pool's queue, and which of its trials have not ended yet."""
+    """Events from the pool's channel, and which of its trials have not ended yet."""
 
     def __init__(
-        self, events: Any, futures: dict[str, Future[None]], trials: dict[str, TrialSpec]
+        self, channel: EventChannel, futures: dict[str, Future[None]], trials: dict[str, TrialSpec]
     ) -> None:
-        self.events, self.futures, self.trials = events, futures, trials
+        self.channel, self.futures, self.trials = channel, futures, trials
         self.open = set(futures)
 
     def add(self, trial: TrialSpec, future: Future[None]) -> None:
@@ -186,8 +202,8 @@ class _Inbox:
         """The events already waiting, without blocking."""
         while True:
             try:
-                event = self.events.get_nowait()
-            except queue_module.Empty:
+                event = self.channel.get(0)
+            except (queue_module.Empty, EOFError):
                 return
             yield self._seen(event)
 
@@ -196,9 +212,18 @@ class _Inbox:
         trials."""
         while self.open:
             try:
-                event = self.events.get(timeout=POLL_SECONDS)
+                event = self.channel.get(POLL_SECONDS)
             except queue_module.Empty:
                 yield from self._dead_workers()
+                continue
+            except EOFError:  # every worker is gone: what is still open died with one
+                wait_for([self.futures[t] for t in self.open], timeout=POLL_SECONDS)
+                for trial_id in list(self.open):
+                    future = self.futures[trial_id]
+                    if future.done():  # failed, or (never seen) ended without its result
+                        self.open.discard(trial_id)
+                        why = future.exception() or RuntimeError("its worker ended without it")
+                        yield failed(self.trials[trial_id], why)
                 continue
             yield self._seen(event)
 

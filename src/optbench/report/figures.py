@@ -6,7 +6,9 @@ dataset keeps the short names (`curves-all.png`, `curves-adam.png`, …).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from optbench.plots import (
@@ -22,6 +24,7 @@ from optbench.plots import (
     plot_strips,
 )
 from optbench.report.analysis import Analysis, LrFamily, WorkloadAnalysis
+from optbench.report.fanout import run_forked
 from optbench.report.head_hook import HEADS_FIGURE, draw_head_figure, plans_head_figure
 from optbench.report.view import StudyView, TrialView
 
@@ -62,39 +65,51 @@ def plan_figures(view: StudyView, analysis: Analysis) -> FigureSet:
 
 
 def draw_figures(
-    view: StudyView, analysis: Analysis, figures: FigureSet, folder: Path
+    view: StudyView, analysis: Analysis, figures: FigureSet, folder: Path, processes: int = 1
 ) -> list[Path]:
-    """Draw every planned figure into `folder`; returns the written paths."""
+    """Draw every planned figure into `folder`, in up to `processes` processes (see
+    report/fanout.py); returns the written paths."""
+    jobs = figure_jobs(view, analysis, figures, folder)
+    drawn = run_forked([draw for _, draw in jobs], processes, [panels for panels, _ in jobs])
+    return [path for path in drawn if path is not None]
+
+
+FigureJob = tuple[int, Callable[[], Path | None]]  # (panels: its rough cost, draw it)
+
+
+def figure_jobs(
+    view: StudyView, analysis: Analysis, figures: FigureSet, folder: Path
+) -> list[FigureJob]:
+    """One job per planned figure (a head figure may have nothing to draw: None)."""
     colors = colors_for(analysis.group_order)
-    paths: list[Path] = []
+    jobs: list[FigureJob] = []
     for w in analysis.workloads:
         planned, title = figures.workloads[w.workload], f"{view.name}: {w.workload}"
         runs = _runs(view, w.workload)
         if runs:
-            paths.append(plot_overlay(runs, folder / planned.curves, title, colors, w.target))
-            paths.append(plot_strips(_strip_panels(w), colors, folder / planned.strips, title))
+            curves, strips = folder / planned.curves, folder / planned.strips
+            jobs.append((4, partial(plot_overlay, runs, curves, title, colors, w.target)))
+            jobs.append((2, partial(plot_strips, _strip_panels(w), colors, strips, title)))
         for group, seed_rows in runs.items():
-            paths.append(
-                plot_group(group, seed_rows, colors[group], folder / planned.groups[group], title)
-            )
+            path = folder / planned.groups[group]
+            jobs.append((2, partial(plot_group, group, seed_rows, colors[group], path, title)))
         for split, name in planned.lr.items():
             series = [_lr_series(f, colors) for f in w.lr_families if f.split == split]
             ylabel = f"Final {LR_YLABEL[split]} accuracy (%)"
-            paths.append(plot_lr_sensitivity(series, folder / name, title, ylabel))
+            jobs.append((1, partial(plot_lr_sensitivity, series, folder / name, title, ylabel)))
     if figures.heads:
-        drawn = draw_head_figure(view, folder / figures.heads)
-        paths += [drawn] if drawn else []
+        jobs.append((2, partial(draw_head_figure, view, folder / figures.heads)))
     if figures.profile and analysis.profile:
-        paths.append(
-            plot_performance_profile(
-                analysis.profile,
-                analysis.profile_taus,
-                colors,
-                folder / figures.profile,
-                f"{view.name}: performance profile",
-            )
+        profile = partial(
+            plot_performance_profile,
+            analysis.profile,
+            analysis.profile_taus,
+            colors,
+            folder / figures.profile,
+            f"{view.name}: performance profile",
         )
-    return paths
+        jobs.append((1, profile))
+    return jobs
 
 
 def _runs(view: StudyView, workload: str) -> dict[str, list[list[dict[str, float]]]]:

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from optbench.engine import available_cores
 from optbench.plots import pyplot
 from optbench.report.analysis import Analysis, analyse
 from optbench.report.content import build_document
@@ -46,7 +47,8 @@ def write_reports(view: StudyView, folder: Path, target: float | None = None) ->
     folder = Path(folder)
     analysis = analyse(view, target)
     figures = plan_figures(view, analysis)
-    drawn = draw_figures(view, analysis, figures, folder / FIGURES)
+    # Figures are drawn on every core: the report is written when training is over.
+    drawn = draw_figures(view, analysis, figures, folder / FIGURES, available_cores())
     doc = build_document(view, analysis, figures)
     markdown = _atomic_write(folder / "report.md", markdown_document(doc, FIGURES))
     page = render_html(doc, folder / FIGURES, subtitle(view, analysis))
