@@ -25,6 +25,7 @@ from optbench.engine.fast_step import unhooked_step
 from optbench.engine.fingerprint import fingerprint
 from optbench.models import LOSSES, LossInfo, build_model
 from optbench.optim import build_optimizer
+from optbench.store.tensorboard import histogram
 
 Event = TrialStarted | EpochRecord | TrialResult
 
@@ -208,10 +209,12 @@ def evaluate(
 
 
 def _histograms(model: nn.Module) -> dict[str, object]:
-    """Weights and last-step gradients per parameter (Keras' histogram_freq=1), as numpy."""
+    """Weights and last-step gradients per parameter (Keras' histogram_freq=1), as the
+    TensorBoard histograms the driver writes (none for a tensor holding NaN or inf)."""
     out: dict[str, object] = {}
     for name, p in model.named_parameters():
-        out[f"weights/{name}"] = p.detach().cpu().numpy().copy()
-        if p.grad is not None:
-            out[f"grads/{name}"] = p.grad.detach().cpu().numpy().copy()
+        tensors = {"weights": p, "grads": p.grad}
+        for kind, tensor in tensors.items():
+            if tensor is not None and (h := histogram(tensor.detach().cpu().numpy())) is not None:
+                out[f"{kind}/{name}"] = h
     return out

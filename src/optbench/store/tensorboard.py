@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from tensorboard.compat.proto.summary_pb2 import HistogramProto, Summary
 from torch.utils.tensorboard import SummaryWriter
-from torch.utils.tensorboard.summary import hparams
+from torch.utils.tensorboard.summary import hparams, make_histogram
 
 from optbench.core.specs import EpochRecord, Finding, TrialSpec
 
@@ -23,8 +25,22 @@ def run_name(spec: TrialSpec) -> str:
 
 # Equal-width buckets, as Keras' TensorBoard callback writes them (tf.summary.histogram's
 # default of 30). torch's own default ("tensorflow": ~1,500 exponential edges searched per
-# value) costs ~3× as much, and the driver writes these between its own training steps.
+# value) costs ~3× as much.
 HISTOGRAM_BUCKETS = 30
+
+
+def histogram(values: np.ndarray) -> HistogramProto | None:
+    """The histogram `SummaryWriter.add_histogram(..., bins=HISTOGRAM_BUCKETS)` writes; None
+    for values with a NaN or an infinity (a diverged trial: its findings say so), which have
+    no equal-width buckets.
+
+    Trainers compute it where the values are, so ~30 buckets travel to the driver instead of
+    a copy of every weight and gradient, and the driver, which trains a group itself between
+    writes, only writes it."""
+    values = np.asarray(values, dtype=float)
+    if not np.isfinite(values).all():
+        return None
+    return make_histogram(values, HISTOGRAM_BUCKETS)
 
 
 class TensorBoardLog:
@@ -50,8 +66,9 @@ class TensorBoardLog:
         writer = self._writers[record.trial_id]
         for tag, value in record.scalars().items():
             writer.add_scalar(tag, value, record.epoch)
-        for tag, values in record.histograms.items():
-            writer.add_histogram(tag, values, record.epoch, bins=HISTOGRAM_BUCKETS)
+        for tag, histo in record.histograms.items():
+            summary = Summary(value=[Summary.Value(tag=tag, histo=histo)])
+            writer.file_writer.add_summary(summary, record.epoch)
         writer.flush()
 
     def finding(self, finding: Finding) -> None:
