@@ -85,7 +85,7 @@ def _run_in_worker(
 
 
 class PoolExecutor:
-    """Runs trial groups `workers` at a time: in spawned processes, and in this one when
+    """Runs trial groups `workers` at a time: in worker processes, and in this one when
     there are no more groups than workers. Events arrive in completion order."""
 
     def __init__(self, workers: int) -> None:
