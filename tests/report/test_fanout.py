@@ -89,3 +89,13 @@ def test_a_helper_runs_torch_after_this_process_ran_openmp() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[13284864.0, 13284864.0]"
+
+
+def test_no_process_to_fork_means_this_one_runs_everything(monkeypatch) -> None:
+    def cannot_fork() -> int:
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", cannot_fork)
+    assert run_forked([_pid_and(i) for i in range(4)], processes=2) == [
+        (os.getpid(), i) for i in range(4)
+    ]

@@ -30,6 +30,8 @@ class EventSender:
 
 
 class EventChannel:
+    """The driver's end: a pipe the workers' `sender` writes to, read by a thread."""
+
     def __init__(self, context: BaseContext) -> None:
         self._reader, self._writer = context.Pipe(duplex=False)
         self.sender = EventSender(self._writer, context.Lock())

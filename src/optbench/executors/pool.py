@@ -1,8 +1,8 @@
 """The process-pool executor: several trials side by side on one machine, one thread each.
 
 Small models are overhead-bound, so two one-thread trials on two cores beat one trial with two
-threads (see benchmarks/). Each worker streams events through a queue so the driver records
-every epoch as it lands.
+threads (see benchmarks/). Each worker streams events through a channel (executors/channel.py)
+so the driver records every epoch as it lands.
 
 Workers are forked from the driver where that is safe: they then start at once, with torch
 imported and the dataset in memory (shared copy-on-write), instead of spending ~2.5 s of a core

@@ -46,15 +46,22 @@ def run_forked(
     results: list[T] = [None] * len(jobs)  # type: ignore[list-item]  # all filled below
     helpers: dict[int, tuple[list[int], int]] = {}  # pid → (its jobs, read end of its pipe)
     try:
+        mine = list(shares[0])
         for share in shares[1:]:
             read, write = os.pipe()
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError:  # no process to be had (memory, limits): this one draws it
+                os.close(read)
+                os.close(write)
+                mine += share
+                continue
             if pid == 0:
                 os.close(read)
                 _run_share_and_exit([jobs[i] for i in share], write)
             os.close(write)
             helpers[pid] = (share, read)
-        for i in shares[0]:
+        for i in mine:
             results[i] = jobs[i]()
     finally:
         sent = [(share, _collect(pid, read)) for pid, (share, read) in helpers.items()]
