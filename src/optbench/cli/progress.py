@@ -61,9 +61,7 @@ class RichProgress:
         self._describe(spec, 0)
 
     def epoch_done(self, spec: TrialSpec, record: EpochRecord) -> None:
-        self._describe(spec, record.epoch)
-        self._bar.advance(self._task)
-        self._bar.refresh()
+        self._describe(spec, record.epoch, advance=1)
 
     def trial_done(self, spec: TrialSpec, result: TrialResult) -> None:
         if result.status == "failed":
@@ -82,6 +80,6 @@ class RichProgress:
             highlight=False,
         )
 
-    def _describe(self, spec: TrialSpec, epoch: int) -> None:
+    def _describe(self, spec: TrialSpec, epoch: int, advance: int = 0) -> None:
         text = f"trial {self._trial_index}/{self._trials} {spec.label} epoch {epoch}/{self._epochs}"
-        self._bar.update(self._task, description=text, refresh=True)
+        self._bar.update(self._task, description=text, advance=advance, refresh=True)
