@@ -39,6 +39,7 @@ from optbench.engine import (
     available_cores,
     idle_cores,
     load_checkpoint,
+    native_status,
 )
 from optbench.executors import RunRequest, dataset_key, get_executor, plan_resources
 from optbench.plan import choose_lrs, expand, search_trials, study_to_toml, tuned_trials
@@ -206,6 +207,9 @@ def _parallel(study: StudySpec, todo: list[TrialSpec]) -> int:
 def _options(study: StudySpec, todo: list[TrialSpec], data: Dataset) -> TrainOptions:
     workers = 1 if study.reuse_model else _parallel(study, todo)
     resources = plan_resources(study, todo, data, workers)
+    stack = study.stack and not study.reuse_model  # a chain runs trial by trial
+    if stack and study.native and study.device == "cpu":
+        native_status()  # loaded (or built, once per machine) here, before workers fork
     return TrainOptions(
         threads=resources.threads.threads,
         thread_policy=resources.threads.reason,
@@ -213,7 +217,8 @@ def _options(study: StudySpec, todo: list[TrialSpec], data: Dataset) -> TrainOpt
         histogram_freq=study.histogram_freq,
         monitors=study.monitors,
         stop_on=study.stop_on,
-        stack=study.stack and not study.reuse_model,  # a chain runs trial by trial
+        stack=stack,
+        native=study.native,
     )
 
 

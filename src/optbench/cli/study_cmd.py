@@ -80,6 +80,11 @@ def compare(
     stack: bool = typer.Option(
         True, "--stack/--no-stack", help="Train compatible trials as stacked replica groups."
     ),
+    native: bool = typer.Option(
+        True,
+        "--native/--no-native",
+        help="Stacked MLPs on the CPU: the compiled step (built by setup.sh) or the Python one.",
+    ),
     tune: str = typer.Option(
         "", "--tune", help="'lr': tune each optimizer's learning rate (equal budget), then rerun."
     ),
@@ -138,6 +143,7 @@ def compare(
         "stop_on": stop_on,
         "reuse_model": reuse_model,
         "stack": stack,
+        "native": native,
         "executor": executor,
         "tune": tune,
     }

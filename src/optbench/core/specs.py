@@ -242,6 +242,9 @@ class StudySpec:
     # previous optimizer's model (per seed) instead of starting fresh. Flagged in the report.
     reuse_model: bool = False
     stack: bool = True  # train compatible trials as stacked replica groups (faster, same results)
+    # Stacked MLP groups on the CPU take the compiled step (engine/native) when it builds here;
+    # False keeps them on the Python path (the two agree to float32 round-off).
+    native: bool = True
     # Learning-rate tuning: "lr" searches `lr_grid` for every optimizer (equal budget: one
     # seed, the study's epochs, on a held-out part of the training set), then reruns the best
     # learning rate with every seed. "" = no tuning.

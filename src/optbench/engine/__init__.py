@@ -18,6 +18,8 @@ from optbench.engine.env import (
 )
 from optbench.engine.fingerprint import fingerprint
 from optbench.engine.handoff import Carried, HandedOff, Handoff
+from optbench.engine.native import NativeStatus
+from optbench.engine.native import status as native_status
 from optbench.engine.trainer import MAX_REPLICAS, Event, TrainOptions, evaluate, train_trial
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "HandedOff",
     "Handoff",
     "KeepFinalWeights",
+    "NativeStatus",
     "NonFiniteLossGuard",
     "ThreadChoice",
     "TrainOptions",
@@ -42,6 +45,7 @@ __all__ = [
     "fingerprint",
     "idle_cores",
     "load_checkpoint",
+    "native_status",
     "save_checkpoint",
     "train_trial",
 ]

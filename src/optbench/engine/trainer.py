@@ -52,6 +52,7 @@ class TrainOptions:
     stop_on: tuple[str, ...] = ("train.nan_loss",)  # finding codes that end a trial
     checkpoint_every: int = 1  # epochs between checkpoints sent to the driver; 0 = never
     stack: bool = True  # train compatible trials as stacked replica groups
+    native: bool = True  # stacked MLPs on the CPU: the compiled step, where it builds
     max_replicas: int = MAX_REPLICAS  # per group: what fits the memory, at most MAX_REPLICAS
 
 
