@@ -43,6 +43,7 @@ from optbench.engine import (
 )
 from optbench.executors import RunRequest, dataset_key, get_executor, plan_resources
 from optbench.plan import choose_lrs, expand, search_trials, study_to_toml, tuned_trials
+from optbench.plots import pyplot
 from optbench.report import StudyView, preload, write_report
 from optbench.store import Store, TensorBoardLog
 
@@ -78,7 +79,15 @@ def run_study(
     trials = expand(study)
     resolve_stop_on(study.stop_on)  # a typo in the stop policy fails now, not in every trial
     _check_device(study.device)
-    data = load_dataset(study.dataset, cache_dir)  # a data problem stops us before any trial
+    # matplotlib's import (~0.35 s of Python, which the report needs at the end) runs beside
+    # the data's decompression, which releases the interpreter lock. Joined before any
+    # worker forks, and before the report could import it too.
+    plotting = threading.Thread(target=pyplot, name="optbench-import-matplotlib", daemon=True)
+    plotting.start()
+    try:
+        data = load_dataset(study.dataset, cache_dir)  # a data problem stops us before any trial
+    finally:
+        plotting.join()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     with _locked(folder):
         store = Store(folder / "study.sqlite")

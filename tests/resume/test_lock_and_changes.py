@@ -18,7 +18,8 @@ RAW = {
 def test_second_process_is_refused_politely(tmp_path):
     study = tmp_path / "study.toml"
     study.write_text(
-        'name = "slow"\nepochs = 30\nbatch_size = 8\nworkers = 1\n'
+        # Long enough to still run when the second process starts (it is killed below).
+        'name = "slow"\nepochs = 5000\nbatch_size = 8\nworkers = 1\n'
         'optimizers = ["sgd"]\ndataset = "digits"\n'
     )
     out = tmp_path / "out"

@@ -14,8 +14,6 @@ Every way a file can be broken (not IDX, truncated gzip, short or over-long payl
 
 from __future__ import annotations
 
-import gzip
-import io
 import math
 import zlib
 from pathlib import Path
@@ -71,9 +69,8 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
     if not raw.startswith(GZIP_MAGIC):
         return raw
     try:
-        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
-            data = stream.read(max_bytes + 1)
-    except (OSError, EOFError, zlib.error) as exc:
+        data = _inflate(raw, max_bytes + 1)
+    except (EOFError, zlib.error) as exc:
         reason = "it ends early" if isinstance(exc, EOFError) else str(exc)
         raise DataError(
             f"'{path}' is a damaged gzip file ({reason}); the download was probably cut "
@@ -82,6 +79,31 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
     if len(data) > max_bytes:
         raise DataError(f"'{path}' inflates to more than {max_bytes} bytes; refusing to read it.")
     return data
+
+
+def _inflate(raw: bytes, limit: int) -> bytes:
+    """gzip's members inflated, at most `limit` bytes (as GzipFile.read(limit) would give).
+
+    Each member is inflated by one zlib call, which releases the interpreter lock throughout,
+    so another thread (the driver imports matplotlib meanwhile) runs in parallel; GzipFile
+    inflates in small chunks and takes the lock back between them. Like GzipFile, zero bytes
+    after a member are padding; a missing end is an EOFError, a bad checksum a zlib.error.
+    """
+    parts: list[bytes] = []
+    size = 0
+    while raw:
+        member = zlib.decompressobj(wbits=31)  # 31: a gzip header and trailer, checked
+        part = member.decompress(raw, limit - size)
+        parts.append(part)
+        size += len(part)
+        if size >= limit:
+            break
+        if not member.eof:
+            raise EOFError("the gzip stream ends early")
+        raw = member.unused_data.lstrip(b"\0")
+        if raw and not raw.startswith(GZIP_MAGIC):
+            raise zlib.error("bytes after the gzip stream that are not another gzip member")
+    return b"".join(parts)
 
 
 def _parse_header(path: Path, data: bytes) -> tuple[np.dtype, tuple[int, ...], int]:
