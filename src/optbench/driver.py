@@ -35,6 +35,7 @@ from optbench.core.specs import (
 from optbench.data import Dataset, load_dataset
 from optbench.diagnose import check_data, resolve_stop_on
 from optbench.engine import (
+    IdleSample,
     TrainOptions,
     available_cores,
     idle_cores,
@@ -79,6 +80,7 @@ def run_study(
     trials = expand(study)
     resolve_stop_on(study.stop_on)  # a typo in the stop policy fails now, not in every trial
     _check_device(study.device)
+    idle = IdleSample()  # measured while the data loads (see engine/env.py)
     # matplotlib's import (~0.35 s of Python, which the report needs at the end) runs beside
     # the data's decompression, which releases the interpreter lock. Joined before any
     # worker forks, and before the report could import it too.
@@ -92,7 +94,7 @@ def run_study(
     with _locked(folder):
         store = Store(folder / "study.sqlite")
         try:
-            return _run(study, trials, data, folder, cache_dir, store, progress)
+            return _run(study, trials, data, folder, cache_dir, store, progress, idle)
         finally:
             store.close()
 
@@ -105,6 +107,7 @@ def _run(
     cache_dir: Path,
     store: Store,
     progress: Progress | None,
+    idle: IdleSample | None = None,
 ) -> StudyOutcome:
     search = search_trials(study, len(data.train)) if study.tune else []
     changes = _record_study(study, trials + search, data, folder, store)
@@ -114,7 +117,7 @@ def _run(
         store.add_finding(finding)
         if progress:
             progress.finding(finding)
-    phase = _Phase(study, data, folder, cache_dir, store, progress)
+    phase = _Phase(study, data, folder, cache_dir, store, progress, idle)
     phase.run(trials + search)
     if study.tune:
         lrs = choose_lrs(study, search, _finals(store, search))
@@ -140,10 +143,17 @@ class _Phase:
         cache_dir: Path,
         store: Store,
         progress: Progress | None,
+        idle: IdleSample | None = None,
     ) -> None:
         self.study, self.data, self.folder, self.cache_dir = study, data, folder, cache_dir
         self.store, self.progress = store, progress
+        self.idle = idle  # for the first phase only: later ones measure anew
         self.total = self.finished = self.failed = self.skipped = 0
+
+    def _idle_cores(self) -> float | None:
+        """The sample taken while the data loaded, for the first phase; later ones measure."""
+        sample, self.idle = self.idle, None
+        return sample.idle() if sample else None
 
     def run(self, trials: list[TrialSpec]) -> None:
         study, store = self.study, self.store
@@ -158,7 +168,7 @@ class _Phase:
         checkpoints = CheckpointFolder(self.folder / "checkpoints")
         request = RunRequest(
             todo,
-            _options(study, todo, self.data),
+            _options(study, todo, self.data, self._idle_cores()),
             self.cache_dir,
             {dataset_key(study.dataset): self.data},
             resume=checkpoints.resumable(todo, store),
@@ -213,9 +223,11 @@ def _parallel(study: StudySpec, todo: list[TrialSpec]) -> int:
     return study.workers or max(1, min(available_cores(), len(todo)))
 
 
-def _options(study: StudySpec, todo: list[TrialSpec], data: Dataset) -> TrainOptions:
+def _options(
+    study: StudySpec, todo: list[TrialSpec], data: Dataset, idle: float | None
+) -> TrainOptions:
     workers = 1 if study.reuse_model else _parallel(study, todo)
-    resources = plan_resources(study, todo, data, workers)
+    resources = plan_resources(study, todo, data, workers, idle)
     stack = study.stack and not study.reuse_model  # a chain runs trial by trial
     if stack and study.native and study.device == "cpu":
         native_status()  # loaded (or built, once per machine) here, before workers fork

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import pytest
 import torch
 from torch import nn
 
-from optbench.engine import MIN_MACS_PER_THREAD, available_cores, choose_threads, idle_cores
+from optbench.engine import (
+    MIN_MACS_PER_THREAD,
+    IdleSample,
+    available_cores,
+    choose_threads,
+    idle_cores,
+)
+from optbench.engine.env import IDLE_SAMPLE_SECONDS
 from optbench.models import model_cost
 
 SEED_MLP_STEP = (784 * 128 + 128 * 10) * 64  # forward MACs of one batch of 64
@@ -46,6 +54,23 @@ def test_idle_cores_sees_a_process_that_keeps_a_core_busy() -> None:
         busy.kill()
         busy.wait()
     assert 0.0 <= idle <= available_cores() - 0.5
+
+
+def test_a_sample_across_our_own_work_does_not_count_it_as_load() -> None:
+    """The driver samples idle cores while it reads the dataset: its own CPU time is not
+    another process's load. (Counting it would make this ~1 core lower than `quiet`.)"""
+    quiet = idle_cores()
+    sample = IdleSample()
+    deadline = time.process_time() + 0.3
+    while time.process_time() < deadline:  # one core busy, in this process
+        pass
+    assert sample.idle() >= quiet - 0.5
+
+
+def test_a_short_sample_is_slept_out_to_the_minimum_window() -> None:
+    started = time.monotonic()
+    IdleSample().idle()
+    assert time.monotonic() - started >= IDLE_SAMPLE_SECONDS
 
 
 def test_macs_of_a_convolution() -> None:

@@ -9,6 +9,7 @@ from optbench.engine.callbacks import (
 from optbench.engine.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from optbench.engine.env import (
     MIN_MACS_PER_THREAD,
+    IdleSample,
     ThreadChoice,
     available_cores,
     available_memory,
@@ -31,6 +32,7 @@ __all__ = [
     "Event",
     "HandedOff",
     "Handoff",
+    "IdleSample",
     "KeepFinalWeights",
     "NativeStatus",
     "NonFiniteLossGuard",

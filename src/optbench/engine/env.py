@@ -52,6 +52,45 @@ def idle_cores(window: float = IDLE_SAMPLE_SECONDS) -> float:
     return max(0.0, min(float(cores), (1 - busy / total) * machine))
 
 
+class IdleSample:
+    """Idle cores, measured across work this process does itself (reading the dataset).
+
+    Created before that work and read after it: the machine's busy time minus this process's
+    own CPU time is what others use. So the measurement costs no waiting of its own, except
+    that a window shorter than `IDLE_SAMPLE_SECONDS` is slept out (/proc/stat counts in
+    10 ms ticks).
+    """
+
+    def __init__(self) -> None:
+        self._wall, self._own = time.monotonic(), _own_cpu_seconds()
+        try:
+            self._machine: tuple[int, int] | None = _cpu_times()
+        except (OSError, ValueError, IndexError):
+            self._machine = None
+
+    def idle(self) -> float:
+        rest = IDLE_SAMPLE_SECONDS - (time.monotonic() - self._wall)
+        if rest > 0:
+            time.sleep(rest)
+        if self._machine is None:
+            return idle_cores()
+        after = _cpu_times()
+        wall, own = time.monotonic() - self._wall, _own_cpu_seconds() - self._own
+        busy, total = after[0] - self._machine[0], after[1] - self._machine[1]
+        cores = available_cores()
+        if total <= 0:
+            return float(cores)
+        machine = os.cpu_count() or cores
+        others = busy / total * machine - own / wall  # in cores
+        return max(0.0, min(float(cores), machine - max(0.0, others)))
+
+
+def _own_cpu_seconds() -> float:
+    """CPU time of this process, all its threads (not its children)."""
+    times = os.times()
+    return times.user + times.system
+
+
 def _cpu_times() -> tuple[int, int]:
     """(busy, total) jiffies of all CPUs, from the first line of /proc/stat."""
     with open("/proc/stat", encoding="ascii") as stat:

@@ -34,14 +34,18 @@ class Resources:
 
 
 def plan_resources(
-    study: StudySpec, todo: Sequence[TrialSpec], data: Dataset, parallel: int
+    study: StudySpec,
+    todo: Sequence[TrialSpec],
+    data: Dataset,
+    parallel: int,
+    idle: float | None = None,
 ) -> Resources:
-    """Threads per trial and the largest replica group, for `parallel` groups side by side."""
+    """Threads per trial and the largest replica group, for `parallel` groups side by side.
+    `idle`: idle cores measured already (see engine.IdleSample); else measured now."""
     cost = _biggest(todo, data)
     batch = max(t.batch_size for t in todo)
-    return Resources(
-        _threads(study, cost, batch, parallel), _max_replicas(study, cost, batch, parallel)
-    )
+    threads = _threads(study, cost, batch, parallel, idle)
+    return Resources(threads, _max_replicas(study, cost, batch, parallel))
 
 
 def replicas_that_fit(cost: ModelCost, batch_size: int, memory: int, parallel: int) -> int:
@@ -59,13 +63,15 @@ def _biggest(todo: Sequence[TrialSpec], data: Dataset) -> ModelCost:
     return max(costs, key=lambda c: (c.macs, c.parameters))
 
 
-def _threads(study: StudySpec, cost: ModelCost, batch: int, parallel: int) -> ThreadChoice:
+def _threads(
+    study: StudySpec, cost: ModelCost, batch: int, parallel: int, idle: float | None
+) -> ThreadChoice:
     if study.executor == "ray":  # each task runs where Ray puts it, on the CPUs it asked for
         threads = max(1, int(study.num_cpus))
         return ThreadChoice(threads, f"{threads} thread(s) per Ray task: its num_cpus")
     if study.device != "cpu":
         return ThreadChoice(1, "1 thread: the work runs on the accelerator")
-    return choose_threads(parallel, cost.macs * batch, idle_cores())
+    return choose_threads(parallel, cost.macs * batch, idle_cores() if idle is None else idle)
 
 
 def _max_replicas(study: StudySpec, cost: ModelCost, batch: int, parallel: int) -> int:
