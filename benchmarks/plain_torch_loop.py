@@ -4,7 +4,7 @@ DataLoader over a TensorDataset, shuffle, default threads, nn.Sequential, one op
 another (each on a fresh model), evaluation on the test set every epoch. Data comes from the
 same IDX files optbench reads, decoded with numpy.
 
-    python benchmarks/plain_torch_loop.py --epochs 10
+    python benchmarks/plain_torch_loop.py --epochs 10 [--device cuda]
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ OPTIMIZERS = {
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
+    device = torch.device(args.device)
     x_train = (
         torch.tensor(read_idx(FASHION / "train-images-idx3-ubyte.gz"), dtype=torch.float32) / 255
     )
@@ -42,11 +44,13 @@ def main() -> None:
     for name, make in OPTIMIZERS.items():
         torch.manual_seed(0)
         model = nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+        model = model.to(device)
         optimizer, loss_fn = make(model.parameters()), nn.CrossEntropyLoss()
         for epoch in range(args.epochs):
             start = time.perf_counter()
             model.train()
             for xb, yb in train:
+                xb, yb = xb.to(device), yb.to(device)
                 optimizer.zero_grad()
                 loss = loss_fn(model(xb), yb)
                 loss.backward()
@@ -55,6 +59,7 @@ def main() -> None:
             correct = 0
             with torch.no_grad():
                 for xb, yb in test:
+                    xb, yb = xb.to(device), yb.to(device)
                     correct += (model(xb).argmax(1) == yb).sum().item()
             print(
                 f"{name} epoch {epoch + 1}: test acc {correct / len(y_test):.4f} "

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import os
 from pathlib import Path
 
 import numpy as np
 
-FASHION = Path("/usr/share/datasets/fashion-mnist")
+# Debian's dataset-fashion-mnist; FASHION_MNIST_DIR points elsewhere (a machine without it).
+FASHION = Path(os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist"))
 
 
 def read_idx(path: Path) -> np.ndarray:

@@ -3,6 +3,7 @@
     python benchmarks/seed_speed.py                 # quiet machine
     python benchmarks/seed_speed.py --busy          # another process keeps one core busy
     python benchmarks/seed_speed.py --sweep         # the 63-trial lr sweep (3 opt × 7 lr × 3 seeds)
+    python benchmarks/seed_speed.py --device cuda   # on a GPU (optbench and the plain loop)
 
 Each contender runs as its own process, end to end (start-up, data loading, training,
 evaluation every epoch, and for optbench its store, TensorBoard files and report), on
@@ -28,16 +29,25 @@ MACS_PER_EXAMPLE = 784 * 128 + 128 * 10  # the seed MLP
 TRAIN, TEST = 60_000, 10_000
 
 
-def gemm_peak() -> float:
-    """Best fp32 GFLOP/s of a 2048² matmul with all cores (torch's default threads)."""
+def gemm_peak(device: str = "cpu") -> float:
+    """Best fp32 GFLOP/s of a square matmul: 2048² with all cores (torch's default threads),
+    or 8192² on a GPU (true fp32: torch leaves TF32 off for matmuls by default)."""
     torch.set_num_threads(os.cpu_count() or 1)
-    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    n = 8192 if device.startswith("cuda") else 2048
+    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
     best = 0.0
     for _ in range(8):
+        _sync(device)
         start = time.perf_counter()
         a @ b
-        best = max(best, 2 * 2048**3 / (time.perf_counter() - start) / 1e9)
+        _sync(device)
+        best = max(best, 2 * n**3 / (time.perf_counter() - start) / 1e9)
     return best
+
+
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize(device)
 
 
 def study_gflop(trials: int, epochs: int) -> float:
@@ -54,7 +64,7 @@ def timed(command: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def optbench_command(epochs: int, out: Path) -> list[str]:
+def optbench_command(epochs: int, out: Path, device: str, data: str | None) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -72,14 +82,22 @@ def optbench_command(epochs: int, out: Path) -> list[str]:
         "keras",
         "--out",
         str(out),
+        "--device",
+        device,
+        *(["--data-path", data] if data else []),
     ]
 
 
-def sweep_file(epochs: int, folder: Path) -> Path:
+def sweep_file(epochs: int, folder: Path, device: str, data: str | None) -> Path:
     lrs = "[1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]"
     text = (
         f'name = "sweep63"\nepochs = {epochs}\nbatch_size = 64\nseeds = [0, 1, 2]\n'
-        'profile = "keras"\ndataset = "fashion-mnist"\nmodel = "mlp"\n'
+        f'profile = "keras"\nmodel = "mlp"\ndevice = "{device}"\n'
+        + (
+            f'dataset = {{ name = "fashion-mnist", path = "{data}" }}\n'
+            if data
+            else 'dataset = "fashion-mnist"\n'
+        )
         + "".join(
             f'[[optimizers]]\nname = "{o}"\nlr = {lrs}\n' for o in ("adam", "adagrad", "rmsprop")
         )
@@ -96,9 +114,13 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true", help="time the 63-trial sweep instead")
     parser.add_argument("--keras-python", default=None, help="python with keras installed")
     parser.add_argument("--skip-plain", action="store_true")
+    parser.add_argument("--device", default="cpu", help="cpu, or cuda (optbench and the loop)")
+    parser.add_argument("--data-path", default=None, help="Fashion-MNIST's IDX folder")
     args = parser.parse_args()
+    if args.data_path:  # for the plain loop and Keras (benchmarks/seed_data.py)
+        os.environ["FASHION_MNIST_DIR"] = args.data_path
 
-    peak = gemm_peak()
+    peak = gemm_peak(args.device)
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if args.busy else None
     rows: list[tuple[str, float, float]] = []
     try:
@@ -110,7 +132,7 @@ def main() -> None:
                         "-m",
                         "optbench",
                         "run",
-                        str(sweep_file(args.epochs, Path(tmp))),
+                        str(sweep_file(args.epochs, Path(tmp), args.device, args.data_path)),
                         "--out",
                         f"{tmp}/s",
                     ]
@@ -119,7 +141,15 @@ def main() -> None:
             else:
                 flops = study_gflop(3, args.epochs)
                 rows.append(
-                    ("optbench", timed(optbench_command(args.epochs, Path(tmp) / "o")), flops)
+                    (
+                        "optbench",
+                        timed(
+                            optbench_command(
+                                args.epochs, Path(tmp) / "o", args.device, args.data_path
+                            )
+                        ),
+                        flops,
+                    )
                 )
                 if not args.skip_plain:
                     plain = [
@@ -127,6 +157,8 @@ def main() -> None:
                         str(HERE / "plain_torch_loop.py"),
                         "--epochs",
                         str(args.epochs),
+                        "--device",
+                        args.device,
                     ]
                     rows.append(("plain PyTorch loop", timed(plain), flops))
                 if args.keras_python:
@@ -141,8 +173,10 @@ def main() -> None:
         if busy:
             busy.kill()
     base = rows[0][1]
+    where = torch.cuda.get_device_name() if args.device.startswith("cuda") else "2048², "
+    where += "" if args.device.startswith("cuda") else f"{os.cpu_count()} threads"
     print(
-        f"GEMM peak (2048² fp32, {os.cpu_count()} threads): {peak:.0f} GFLOP/s"
+        f"GEMM peak (fp32, {where}): {peak:.0f} GFLOP/s"
         f"{'; one core kept busy by another process' if args.busy else ''}"
     )
     print(f"{'contender':32} {'wall s':>8} {'× optbench':>11} {'GFLOP/s':>8} {'% peak':>7}")

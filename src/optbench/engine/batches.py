@@ -22,9 +22,11 @@ class BatchOrder:
     def __len__(self) -> int:  # batches per epoch (Keras keeps the last, partial batch too)
         return -(-self.num_examples // self.batch_size)
 
-    def epoch(self) -> Iterator[torch.Tensor]:
+    def epoch(self, device: torch.device | str = "cpu") -> Iterator[torch.Tensor]:
+        """This epoch's batches of indices, on `device` (where the data they index lives).
+        The permutation is drawn on the CPU whatever the device: one seed, one order."""
         perm = torch.randperm(self.num_examples, generator=self._generator)
-        return iter(perm.split(self.batch_size))
+        return iter(perm.to(device).split(self.batch_size))
 
     def get_state(self) -> torch.Tensor:
         return self._generator.get_state()

@@ -374,7 +374,7 @@ def _carry(rep: Replica, epoch: int) -> Carried:
 def _replica(spec, model, x, y, num_classes, callbacks_for) -> Replica:
     optimizer = build_optimizer(spec.optimizer, model.parameters())
     order = BatchOrder(len(y), spec.batch_size, spec.seed)
-    probe = next(BatchOrder(len(y), spec.batch_size, spec.seed).epoch())
+    probe = next(BatchOrder(len(y), spec.batch_size, spec.seed).epoch(y.device))
     ctx = TrialContext(spec, model, optimizer, num_classes, (x[probe], y[probe]))
     extra = list(callbacks_for(spec)) if callable(callbacks_for) else []
     callbacks = [NonFiniteLossGuard(), *extra]
@@ -398,7 +398,7 @@ def _train_epoch(
     start = time.perf_counter()
     # Same seed → same order; replicas keep separate generators so each stays resumable.
     shared = len({rep.spec.seed for rep in replicas}) == 1
-    batches = zip(*(rep.order.epoch() for rep in replicas), strict=True)
+    batches = zip(*(rep.order.epoch(x.device) for rep in replicas), strict=True)
     for batch_index, idx in enumerate(batches):
         rows = idx[0] if shared else torch.stack(idx)  # [B] shared by all, or [R, B]
         losses, logits = stack.train_batch(x, y, rows, loss_sum, correct)  # [R], [R, B, C]

@@ -82,7 +82,7 @@ def train_trial(
     loss = LOSSES.get(spec.loss)
     order = BatchOrder(len(y_train), spec.batch_size, spec.seed)
     # The probe is epoch 1's first batch, from a fresh generator: the same after a resume.
-    probe = next(BatchOrder(len(y_train), spec.batch_size, spec.seed).epoch())
+    probe = next(BatchOrder(len(y_train), spec.batch_size, spec.seed).epoch(y_train.device))
     ctx = TrialContext(
         spec=spec,
         model=model,
@@ -155,7 +155,7 @@ def _train_epoch(
     sampled = [cb for cb in callbacks if cb.sample_every]
     step = unhooked_step(optimizer)
     start = time.perf_counter()
-    for batch_index, idx in enumerate(order.epoch()):
+    for batch_index, idx in enumerate(order.epoch(x.device)):
         xb, yb = x.index_select(0, idx), y.index_select(0, idx)  # ~2× faster than x[idx]
         optimizer.zero_grad(set_to_none=True)
         outputs = model(xb)
