@@ -218,9 +218,15 @@ def _check_device(device: str) -> None:
 
 
 def _parallel(study: StudySpec, todo: list[TrialSpec]) -> int:
-    """Trials side by side: as asked, else one per core. A reuse_model study is a chain: each
-    trial needs the previous one's weights, so it runs one trial at a time."""
-    return study.workers or max(1, min(available_cores(), len(todo)))
+    """Trials side by side: as asked, else one per core on the CPU and one process for a GPU
+    (its stacked groups keep it busy; more processes only add CUDA contexts and contend: the
+    seed study on an H100 took 18.7 s in one process, 20.0 s in three). A reuse_model study
+    is a chain: each trial needs the previous one's weights, so it runs one at a time."""
+    if study.workers:
+        return study.workers
+    if study.device != "cpu":
+        return 1
+    return max(1, min(available_cores(), len(todo)))
 
 
 def _options(
