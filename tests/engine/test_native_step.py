@@ -168,3 +168,11 @@ def test_setup_command_reports_the_build():
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("native training step: ") and native.LIBRARY in result.stdout
+
+
+def test_the_build_finds_torch_where_cpp_extension_does():
+    """The build's paths are spelled out (importing cpp_extension costs ~0.1 s per study)."""
+    from torch.utils import cpp_extension
+
+    assert [str(p) for p in native.INCLUDE_DIRS] == cpp_extension.include_paths()
+    assert [str(p) for p in native.LIBRARY_DIRS] == cpp_extension.library_paths()

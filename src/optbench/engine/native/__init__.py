@@ -89,11 +89,19 @@ def cache_folder() -> Path:
     return Path.home() / ".cache" / "optbench" / "native"
 
 
-def _flags() -> list[str]:
-    from torch.utils import cpp_extension
+# torch's headers and libraries, where torch.utils.cpp_extension finds them (importing that
+# module costs ~0.1 s, and every study computes the build's key).
+TORCH_ROOT = Path(torch.__file__).resolve().parent
+INCLUDE_DIRS = [
+    TORCH_ROOT / "include",
+    TORCH_ROOT / "include" / "torch" / "csrc" / "api" / "include",
+]
+LIBRARY_DIRS = [TORCH_ROOT / "lib"]
 
+
+def _flags() -> list[str]:
     abi = int(torch.compiled_with_cxx11_abi())
-    includes = [f"-isystem{p}" for p in cpp_extension.include_paths()]
+    includes = [f"-isystem{p}" for p in INCLUDE_DIRS]
     # -march=native: the small loops vectorise for this CPU (the build is keyed by it, below).
     return [
         "-O3",
@@ -107,9 +115,7 @@ def _flags() -> list[str]:
 
 
 def _link_flags() -> list[str]:
-    from torch.utils import cpp_extension
-
-    folders = cpp_extension.library_paths()
+    folders = LIBRARY_DIRS
     return [
         *(f"-L{p}" for p in folders),
         *(f"-Wl,-rpath,{p}" for p in folders),
