@@ -176,3 +176,12 @@ def test_the_build_finds_torch_where_cpp_extension_does():
 
     assert [str(p) for p in native.INCLUDE_DIRS] == cpp_extension.include_paths()
     assert [str(p) for p in native.LIBRARY_DIRS] == cpp_extension.library_paths()
+
+
+def test_a_label_outside_the_classes_is_an_error_not_a_stray_write():
+    x, y = _data()
+    y = y.clone()
+    y[3] = CLASSES  # one past the last class
+    stack, _ = _stack((16,), "relu", 1, use_native=True)
+    with pytest.raises(RuntimeError, match="is not a class"):
+        stack.train_batch(x, y, torch.arange(B), *_totals(1))

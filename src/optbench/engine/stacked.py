@@ -142,7 +142,7 @@ class StackedMLP:
         else [R, B]. Adds each replica's summed loss and correct count to `loss_sum` [R]
         (float64) and `correct` [R]; returns the losses [R] and logits [R, B, C].
         """
-        if self.native is not None and x.is_contiguous() and x.dtype == torch.float32:
+        if self.native is not None and _native_data(x, y):
             return self.native(
                 x, y, rows, self.weights, self.biases, self.grads, self.activation_name,
                 loss_sum, correct,
@@ -237,6 +237,11 @@ class StackedMLP:
 def _native_fits(weights: Sequence[torch.Tensor]) -> bool:
     """The native step takes float32 CPU tensors."""
     return all(w.device.type == "cpu" and w.dtype == torch.float32 for w in weights)
+
+
+def _native_data(x: torch.Tensor, y: torch.Tensor) -> bool:
+    """...and contiguous float32 inputs with int64 labels (else the Python step runs)."""
+    return x.dtype == torch.float32 and y.dtype == torch.int64 and x.is_contiguous()
 
 
 def _relu_derivative(upstream: torch.Tensor, out: torch.Tensor) -> torch.Tensor:

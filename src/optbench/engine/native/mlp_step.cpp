@@ -109,6 +109,7 @@ void softmax_cross_entropy(const View3& logits, const int64_t* labels, int64_t l
       const float* z = logits.row(r, b);
       float* d = delta.row(r, b);
       const int64_t y = labels[r * label_stride_r + b];
+      TORCH_CHECK(y >= 0 && y < C, "mlp_train_step: label ", y, " is not a class in [0, ", C, ")");
       float top = z[0];
       int64_t best = 0;
       for (int64_t c = 1; c < C; ++c) {
