@@ -84,7 +84,7 @@ def run_study(
     # matplotlib's import (~0.35 s of Python, which the report needs at the end) runs beside
     # the data's decompression, which releases the interpreter lock. Joined before any
     # worker forks, and before the report could import it too.
-    plotting = threading.Thread(target=pyplot, name="optbench-import-matplotlib", daemon=True)
+    plotting = threading.Thread(target=_import_pyplot, name="optbench-import-pyplot", daemon=True)
     plotting.start()
     try:
         data = load_dataset(study.dataset, cache_dir)  # a data problem stops us before any trial
@@ -215,6 +215,12 @@ def _check_device(device: str) -> None:
             )
     if device == "mps" and not torch.backends.mps.is_available():
         raise ConfigError("--device mps asked for, but Apple's MPS is not available here.")
+
+
+def _import_pyplot() -> None:
+    """An early import only: if it fails, the report imports it again and reports why."""
+    with contextlib.suppress(Exception):
+        pyplot()
 
 
 def _parallel(study: StudySpec, todo: list[TrialSpec]) -> int:
