@@ -32,24 +32,11 @@ def available_cores() -> int:
 
 
 def idle_cores(window: float = IDLE_SAMPLE_SECONDS) -> float:
-    """Cores nobody is using right now: /proc/stat sampled over `window` seconds on Linux,
-    else the cores minus the one-minute load average."""
-    cores = available_cores()
-    try:
-        before = _cpu_times()
-        time.sleep(window)
-        after = _cpu_times()
-    except (OSError, ValueError, IndexError):
-        try:
-            return max(0.0, cores - os.getloadavg()[0])
-        except OSError:
-            return float(cores)
-    busy, total = (after[0] - before[0]), (after[1] - before[1])
-    if total <= 0:
-        return float(cores)
-    # /proc/stat counts every CPU of the machine; scale to the cores this process may use.
-    machine = os.cpu_count() or cores
-    return max(0.0, min(float(cores), (1 - busy / total) * machine))
+    """Cores nobody is using right now, this process included: /proc/stat sampled over
+    `window` seconds on Linux, else the cores minus the one-minute load average."""
+    sample = IdleSample()
+    time.sleep(window)
+    return sample.idle(count_own=True)
 
 
 class IdleSample:
@@ -63,26 +50,35 @@ class IdleSample:
 
     def __init__(self) -> None:
         self._wall, self._own = time.monotonic(), _own_cpu_seconds()
-        try:
-            self._machine: tuple[int, int] | None = _cpu_times()
-        except (OSError, ValueError, IndexError):
-            self._machine = None
+        self._machine = _cpu_times_or_none()
 
-    def idle(self) -> float:
+    def idle(self, count_own: bool = False) -> float:
+        """`count_own`: this process's own use counts as load too."""
         rest = IDLE_SAMPLE_SECONDS - (time.monotonic() - self._wall)
         if rest > 0:
             time.sleep(rest)
-        if self._machine is None:
-            return idle_cores()
-        after = _cpu_times()
-        wall, own = time.monotonic() - self._wall, _own_cpu_seconds() - self._own
-        busy, total = after[0] - self._machine[0], after[1] - self._machine[1]
         cores = available_cores()
+        after = _cpu_times_or_none()
+        if self._machine is None or after is None:
+            try:
+                return max(0.0, cores - os.getloadavg()[0])
+            except OSError:
+                return float(cores)
+        busy, total = after[0] - self._machine[0], after[1] - self._machine[1]
         if total <= 0:
             return float(cores)
+        wall, own = time.monotonic() - self._wall, _own_cpu_seconds() - self._own
+        # /proc/stat counts every CPU of the machine; scale to the cores this process may use.
         machine = os.cpu_count() or cores
-        others = busy / total * machine - own / wall  # in cores
+        others = busy / total * machine - (0.0 if count_own else own / wall)  # in cores
         return max(0.0, min(float(cores), machine - max(0.0, others)))
+
+
+def _cpu_times_or_none() -> tuple[int, int] | None:
+    try:
+        return _cpu_times()
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _own_cpu_seconds() -> float:

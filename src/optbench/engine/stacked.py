@@ -105,8 +105,7 @@ class StackedMLP:
         self._ones: torch.Tensor | None = None
         self.route_grads()
         self.activation_name = activation
-        fits = use_native and self.manual and _native_fits(self.weights)
-        self.native = native.mlp_train_step() if fits else None
+        self.native = native.mlp_train_step() if use_native and self.manual else None
 
     @property
     def replicas(self) -> int:
@@ -142,14 +141,15 @@ class StackedMLP:
         else [R, B]. Adds each replica's summed loss and correct count to `loss_sum` [R]
         (float64) and `correct` [R]; returns the losses [R] and logits [R, B, C].
         """
-        if self.native is not None and _native_data(x, y):
+        if self.native is not None:
             return self.native(
                 x, y, rows, self.weights, self.biases, self.grads, self.activation_name,
                 loss_sum, correct,
             )  # fmt: skip
         # index_select, not x[index]: it gathers rows about twice as fast.
-        xb = x.index_select(0, rows.flatten())  # [B, features]: one batch for every replica
-        yb = y.index_select(0, rows.flatten()).view(-1, rows.shape[-1]).expand(self.replicas, -1)
+        flat = rows.flatten()
+        xb = x.index_select(0, flat)  # [B, features]: one batch for every replica
+        yb = y.index_select(0, flat).view(-1, rows.shape[-1]).expand(self.replicas, -1)
         if rows.dim() == 2:
             xb = xb.view(*rows.shape, -1)  # [R, B, features]
         losses, logits = self.train_step(xb, yb)  # [R], [R, B, C]
@@ -234,14 +234,15 @@ class StackedMLP:
                 ls[i].bias.grad = self.grads[layers + i][r]
 
 
-def _native_fits(weights: Sequence[torch.Tensor]) -> bool:
-    """The native step takes float32 CPU tensors."""
-    return all(w.device.type == "cpu" and w.dtype == torch.float32 for w in weights)
-
-
-def _native_data(x: torch.Tensor, y: torch.Tensor) -> bool:
-    """...and contiguous float32 inputs with int64 labels (else the Python step runs)."""
-    return x.dtype == torch.float32 and y.dtype == torch.int64 and x.is_contiguous()
+def _native_fits(x: torch.Tensor, y: torch.Tensor) -> bool:
+    """The native step takes contiguous float32 CPU inputs (the weights follow them: float32,
+    on their device) and int64 labels; other data takes the Python step."""
+    return (
+        x.device.type == "cpu"
+        and x.dtype == torch.float32
+        and x.is_contiguous()
+        and y.dtype == torch.int64
+    )
 
 
 def _relu_derivative(upstream: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
@@ -300,7 +301,8 @@ def train_group(
         for s in every
     ]
     inits = [fingerprint(m) for m in models[: len(specs)]]
-    stack = StackedMLP(models, every[0].model.activation, use_native=options.native)
+    use_native = options.native and _native_fits(x_train, y_train)
+    stack = StackedMLP(models, every[0].model.activation, use_native=use_native)
     replicas = [  # carried replicas bring their monitors along
         _replica(
             s, m, x_train, y_train, data.num_classes, callbacks_for if i < len(specs) else None
