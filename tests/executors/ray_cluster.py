@@ -56,7 +56,8 @@ class LoopbackCluster:
         # Short path: Ray's unix sockets live under it and must stay under ~100 characters.
         self.temp_dir = tempfile.mkdtemp(prefix="obray", dir="/tmp")
         self.env = {**os.environ, **CLUSTER_ENV, **(env or {})}
-        self.port = free_port()
+        self._taken: set[int] = set()  # ports handed out so far: each goes to one component
+        self.port = self._port()
         self.address = f"{HOST}:{self.port}"
         self._groups: list[int] = []  # process group of each `ray start` (one per node)
 
@@ -67,11 +68,20 @@ class LoopbackCluster:
         self.wait_for_nodes(timeout)
         return self.address
 
+    def _port(self) -> int:
+        """A free port not given to another component yet: a port freed by free_port() may
+        come back from the next call (Ray refuses to start when two components share one)."""
+        port = free_port()
+        while port in self._taken:
+            port = free_port()
+        self._taken.add(port)
+        return port
+
     def _head_ports(self) -> list[str]:
         return [
             "--include-dashboard=false",
-            f"--dashboard-port={free_port()}",
-            f"--ray-client-server-port={free_port()}",
+            f"--dashboard-port={self._port()}",
+            f"--ray-client-server-port={self._port()}",
         ]
 
     def _ray_start(self, args: Sequence[str], timeout: float) -> None:
@@ -85,10 +95,10 @@ class LoopbackCluster:
             f"--object-store-memory={self.object_store_bytes}",
             f"--temp-dir={self.temp_dir}",
             "--disable-usage-stats",
-            f"--dashboard-agent-listen-port={free_port()}",
-            f"--dashboard-agent-grpc-port={free_port()}",
-            f"--metrics-export-port={free_port()}",
-            f"--runtime-env-agent-port={free_port()}",
+            f"--dashboard-agent-listen-port={self._port()}",
+            f"--dashboard-agent-grpc-port={self._port()}",
+            f"--metrics-export-port={self._port()}",
+            f"--runtime-env-agent-port={self._port()}",
         ]
         log = open(Path(self.temp_dir) / f"node{len(self._groups)}.log", "w")  # noqa: SIM115
         # A session of its own: the node's daemons keep this process group after `ray start`
