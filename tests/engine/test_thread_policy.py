@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -85,3 +86,21 @@ def test_macs_of_a_grouped_convolution(groups: int) -> None:
     conv = nn.Conv2d(4, 8, 3, groups=groups)
     assert model_cost(conv, (4, 5, 5)).macs == 8 * 3 * 3 * (4 // groups) * 9
     assert torch.is_grad_enabled()
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_use_threads_sets_torch_and_numpy_blas_alike(threads: int) -> None:
+    # In a fresh process: the limits are process-wide. numpy's OpenBLAS is what a histogram's
+    # sum of squares wakes up; its pool must be no larger than the trial's share.
+    code = (
+        "import json, numpy, torch\n"
+        "from threadpoolctl import threadpool_info\n"
+        "from optbench.engine import use_threads\n"
+        f"use_threads({threads})\n"
+        "blas = [p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas']\n"
+        "print(json.dumps([torch.get_num_threads(), blas]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    torch_threads, blas = json.loads(out.stdout)
+    assert torch_threads == threads
+    assert blas and set(blas) == {threads}  # numpy ships an OpenBLAS: found, and set

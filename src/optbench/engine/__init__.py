@@ -16,6 +16,7 @@ from optbench.engine.env import (
     choose_threads,
     describe_env,
     idle_cores,
+    use_threads,
 )
 from optbench.engine.fingerprint import fingerprint
 from optbench.engine.handoff import Carried, HandedOff, Handoff
@@ -50,4 +51,5 @@ __all__ = [
     "native_status",
     "save_checkpoint",
     "train_trial",
+    "use_threads",
 ]

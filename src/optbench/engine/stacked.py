@@ -30,7 +30,7 @@ from optbench.engine import native
 from optbench.engine.batches import BatchOrder
 from optbench.engine.callbacks import Callback, NonFiniteLossGuard, TrialContext
 from optbench.engine.checkpoint import load_checkpoint, restore, save_checkpoint
-from optbench.engine.env import describe_env
+from optbench.engine.env import describe_env, use_threads
 from optbench.engine.fast_step import unhooked_step
 from optbench.engine.fingerprint import fingerprint
 from optbench.engine.handoff import Carried, HandedOff, Handoff
@@ -290,7 +290,7 @@ def train_group(
     started); they and `specs` must be at the same epoch. With `handoff`, the group gives
     replicas away between epochs when asked (see engine/handoff.py).
     """
-    torch.set_num_threads(options.threads)
+    use_threads(options.threads)
     device = torch.device((specs or [c.spec for c in carried])[0].device)
     x_train = data.train.x.to(device).flatten(1)
     y_train = data.train.y.to(device)

@@ -20,7 +20,7 @@ from optbench.data import Dataset
 from optbench.engine.batches import BatchOrder
 from optbench.engine.callbacks import Callback, NonFiniteLossGuard, TrialContext
 from optbench.engine.checkpoint import load_checkpoint, restore, save_checkpoint
-from optbench.engine.env import describe_env
+from optbench.engine.env import describe_env, use_threads
 from optbench.engine.fast_step import unhooked_step
 from optbench.engine.fingerprint import fingerprint
 from optbench.models import LOSSES, LossInfo, build_model
@@ -71,7 +71,7 @@ def train_trial(
     only for `reuse_model` studies, which reproduce the homework's mistake of training one
     model through several optimizers.
     """
-    torch.set_num_threads(options.threads)
+    use_threads(options.threads)
     device = torch.device(spec.device)
     x_train, y_train = data.train.x.to(device), data.train.y.to(device)
     x_val, y_val = data.test.x.to(device), data.test.y.to(device)

@@ -30,11 +30,9 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from optbench.core.specs import TrialResult, TrialSpec
 from optbench.data import Dataset
-from optbench.engine import Carried, Event, HandedOff, Handoff, TrainOptions
+from optbench.engine import Carried, Event, HandedOff, Handoff, TrainOptions, use_threads
 from optbench.executors.base import (
     DatasetCache,
     RunRequest,
@@ -53,7 +51,7 @@ _worker: dict[str, Any] = {}  # per worker process: its event sender and dataset
 def _init_worker(
     events: EventSender, cache_dir: Path, threads: int, preloaded: Mapping[str, Dataset]
 ) -> None:
-    torch.set_num_threads(threads)  # first, before any torch operation of this process
+    use_threads(threads)  # first, before any torch operation of this process
     _worker["events"] = events
     _worker["datasets"] = DatasetCache(cache_dir, preloaded)
 

@@ -21,7 +21,7 @@ import torch
 from optbench.core.specs import TrialResult, TrialSpec, TrialStarted
 from optbench.data import Dataset
 from optbench.data.dataset import Split
-from optbench.engine import Event, TrainOptions, load_checkpoint, train_trial
+from optbench.engine import Event, TrainOptions, load_checkpoint, train_trial, use_threads
 from optbench.executors.base import failed, run_group
 
 SPLITS = ("train", "test")
@@ -79,7 +79,7 @@ def train_remote(
     An exception fails the group's trials that have not ended, with its message; only a dead
     worker or node ends the task without TrialResults, and the driver then retries it.
     """
-    torch.set_num_threads(options.threads)
+    use_threads(options.threads)
     ended: set[str] = set()
     try:
         data = dataset_in_worker(box)
