@@ -75,6 +75,45 @@ def test_every_figure_is_a_png_and_redraws_identically(tmp_path):
     assert plt.get_fignums() == []  # every figure was closed
 
 
+def test_every_figure_has_the_pixels_savefig_renders(tmp_path, monkeypatch):
+    # save_figure takes the pixels from the canvas instead of encoding a PNG with savefig and
+    # decoding it again: the images must be the same, pixel for pixel, for every kind.
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from optbench.plots import figure as figure_module
+
+    rendered = {}
+    save = figure_module.save_figure
+
+    def also_savefig(fig, path):
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=figure_module.DPI)
+        buffer.seek(0)
+        with Image.open(buffer) as image:
+            rendered[path.name] = np.asarray(image.convert("RGB"))
+        return save(fig, path)
+
+    for module in {fn.__module__ for fn in (plot_overlay, plot_strips, plot_lr_sensitivity)} | {
+        plot_performance_profile.__module__
+    }:
+        monkeypatch.setattr(f"{module}.save_figure", also_savefig)
+    paths = _draw_all(tmp_path)
+    assert sorted(rendered) == sorted(p.name for p in paths)
+    for path in paths:
+        with Image.open(path) as image:
+            saved = np.asarray(image.convert("RGB"))
+        palette_of_rendered = np.asarray(
+            Image.fromarray(rendered[path.name])
+            .quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+            .convert("RGB")
+        )
+        assert saved.shape == rendered[path.name].shape
+        assert np.array_equal(saved, palette_of_rendered), path.name
+
+
 def test_overlay_uses_the_given_colour_per_group(tmp_path, monkeypatch):
     seen = {}
     original = plt.Axes.plot

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -37,15 +36,17 @@ def save_figure(fig: Figure, path: Path) -> Path:
     report), and no metadata goes in, so re-rendering from the same store gives identical bytes.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    # The pixels savefig would encode, taken from the canvas: encoding them as a PNG first and
+    # decoding that again cost ~0.09 s of a ~0.2 s figure.
+    fig.set_dpi(DPI)
+    fig.canvas.draw()
+    width, height = fig.canvas.get_width_height(physical=True)
+    rgba = Image.frombuffer("RGBA", (width, height), fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    # Fast octree: ~10× quicker than median cut on these figures, and smaller files.
+    palette = rgba.convert("RGB").quantize(
+        colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+    )
     pyplot().close(fig)
-    buffer.seek(0)
-    with Image.open(buffer) as image:
-        # Fast octree: ~10× quicker than median cut on these figures, and smaller files.
-        palette = image.convert("RGB").quantize(
-            colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
-        )
     palette.save(path, format="PNG")  # optimize=True would cost 80 ms a figure for 2 %
     return path
 
