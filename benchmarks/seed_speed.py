@@ -4,6 +4,7 @@
     python benchmarks/seed_speed.py --busy          # another process keeps one core busy
     python benchmarks/seed_speed.py --sweep         # the 63-trial lr sweep (3 opt × 7 lr × 3 seeds)
     python benchmarks/seed_speed.py --device cuda   # on a GPU (optbench and the plain loop)
+    python benchmarks/seed_speed.py --rounds 5      # five rounds in turn, and median ratios
 
 Each contender runs as its own process, end to end (start-up, data loading, training,
 evaluation every epoch, and for optbench its store, TensorBoard files and report), on
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,6 +29,7 @@ import torch
 HERE = Path(__file__).resolve().parent
 MACS_PER_EXAMPLE = 784 * 128 + 128 * 10  # the seed MLP
 TRAIN, TEST = 60_000, 10_000
+Rows = list[tuple[str, float, float]]  # (contender, wall seconds, GFLOP)
 
 
 def gemm_peak(device: str = "cpu") -> float:
@@ -116,62 +119,55 @@ def main() -> None:
     parser.add_argument("--skip-plain", action="store_true")
     parser.add_argument("--device", default="cpu", help="cpu, or cuda (optbench and the loop)")
     parser.add_argument("--data-path", default=None, help="Fashion-MNIST's IDX folder")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="repeat the contenders this many times, in turn"
+    )
     args = parser.parse_args()
     if args.data_path:  # for the plain loop and Keras (benchmarks/seed_data.py)
         os.environ["FASHION_MNIST_DIR"] = args.data_path
 
-    peak = gemm_peak(args.device)
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if args.busy else None
-    rows: list[tuple[str, float, float]] = []
+    rounds: list[Rows] = []
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            if args.sweep:
-                seconds = timed(
-                    [
-                        sys.executable,
-                        "-m",
-                        "optbench",
-                        "run",
-                        str(sweep_file(args.epochs, Path(tmp), args.device, args.data_path)),
-                        "--out",
-                        f"{tmp}/s",
-                    ]
-                )
-                rows.append(("optbench, 63-trial sweep", seconds, study_gflop(63, args.epochs)))
-            else:
-                flops = study_gflop(3, args.epochs)
-                rows.append(
-                    (
-                        "optbench",
-                        timed(
-                            optbench_command(
-                                args.epochs, Path(tmp) / "o", args.device, args.data_path
-                            )
-                        ),
-                        flops,
-                    )
-                )
-                if not args.skip_plain:
-                    plain = [
-                        sys.executable,
-                        str(HERE / "plain_torch_loop.py"),
-                        "--epochs",
-                        str(args.epochs),
-                        "--device",
-                        args.device,
-                    ]
-                    rows.append(("plain PyTorch loop", timed(plain), flops))
-                if args.keras_python:
-                    keras = [
-                        args.keras_python,
-                        str(HERE / "keras_seed.py"),
-                        "--epochs",
-                        str(args.epochs),
-                    ]
-                    rows.append(("Keras (TensorFlow backend)", timed(keras), flops))
+        for _ in range(args.rounds):
+            peak = gemm_peak(args.device)
+            with tempfile.TemporaryDirectory() as tmp:
+                rows = run_round(args, Path(tmp))
+            print_table(rows, peak, args)
+            rounds.append(rows)
     finally:
         if busy:
             busy.kill()
+    if len(rounds) > 1:
+        print_summary(rounds)
+
+
+def run_round(args: argparse.Namespace, tmp: Path) -> Rows:
+    """(contender, wall seconds, GFLOP) for each contender, optbench first."""
+    if args.sweep:
+        sweep = sweep_file(args.epochs, tmp, args.device, args.data_path)
+        command = [sys.executable, "-m", "optbench", "run", str(sweep), "--out", f"{tmp}/s"]
+        return [("optbench, 63-trial sweep", timed(command), study_gflop(63, args.epochs))]
+    flops = study_gflop(3, args.epochs)
+    ours = optbench_command(args.epochs, tmp / "o", args.device, args.data_path)
+    rows = [("optbench", timed(ours), flops)]
+    if not args.skip_plain:
+        plain = [
+            sys.executable,
+            str(HERE / "plain_torch_loop.py"),
+            "--epochs",
+            str(args.epochs),
+            "--device",
+            args.device,
+        ]
+        rows.append(("plain PyTorch loop", timed(plain), flops))
+    if args.keras_python:
+        keras = [args.keras_python, str(HERE / "keras_seed.py"), "--epochs", str(args.epochs)]
+        rows.append(("Keras (TensorFlow backend)", timed(keras), flops))
+    return rows
+
+
+def print_table(rows: Rows, peak: float, args: argparse.Namespace) -> None:
     base = rows[0][1]
     where = torch.cuda.get_device_name() if args.device.startswith("cuda") else "2048², "
     where += "" if args.device.startswith("cuda") else f"{os.cpu_count()} threads"
@@ -184,6 +180,21 @@ def main() -> None:
         rate = gflop / seconds
         print(
             f"{name:32} {seconds:8.1f} {seconds / base:11.2f} {rate:8.1f} {100 * rate / peak:6.1f}%"
+        )
+    print(flush=True)
+
+
+def print_summary(rounds: list[Rows]) -> None:
+    """Each contender's ratio to optbench, round by round (each round's contenders ran one
+    after the other, so a round shares the machine's speed of the moment), and the median."""
+    print(f"over {len(rounds)} rounds: × optbench per round, and the median")
+    for i, (name, _, _) in enumerate(rounds[0]):
+        ratios = [r[i][1] / r[0][1] for r in rounds]
+        seconds = [r[i][1] for r in rounds]
+        listed = " ".join(f"{ratio:.2f}" for ratio in ratios)
+        print(
+            f"{name:32} wall {statistics.median(seconds):6.1f} s (median)   "
+            f"× {listed}   median {statistics.median(ratios):.2f}"
         )
 
 
