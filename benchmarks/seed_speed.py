@@ -126,18 +126,19 @@ def main() -> None:
     if args.data_path:  # for the plain loop and Keras (benchmarks/seed_data.py)
         os.environ["FASHION_MNIST_DIR"] = args.data_path
 
-    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if args.busy else None
     rounds: list[Rows] = []
-    try:
-        for _ in range(args.rounds):
-            peak = gemm_peak(args.device)
+    for _ in range(args.rounds):
+        peak = gemm_peak(args.device)  # the machine's, before any core is kept busy
+        busy = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if args.busy else None
+        try:
             with tempfile.TemporaryDirectory() as tmp:
                 rows = run_round(args, Path(tmp))
-            print_table(rows, peak, args)
-            rounds.append(rows)
-    finally:
-        if busy:
-            busy.kill()
+        finally:
+            if busy:
+                busy.kill()
+                busy.wait()
+        print_table(rows, peak, args)
+        rounds.append(rows)
     if len(rounds) > 1:
         print_summary(rounds)
 
