@@ -42,6 +42,7 @@ from optbench.engine import (
     idle_cores,
     load_checkpoint,
     native_status,
+    threads_restored,
 )
 from optbench.executors import RunRequest, dataset_key, get_executor, plan_resources
 from optbench.plan import choose_lrs, expand, search_trials, study_to_toml, tuned_trials
@@ -92,7 +93,7 @@ def run_study(
     finally:
         plotting.join()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with _locked(folder), _collector_skips_what_lives_now():
+    with _locked(folder), _collector_skips_what_lives_now(), threads_restored():
         store = Store(folder / "study.sqlite")
         try:
             return _run(study, trials, data, folder, cache_dir, store, progress, idle)

@@ -16,6 +16,7 @@ from optbench.engine.env import (
     choose_threads,
     describe_env,
     idle_cores,
+    threads_restored,
     use_threads,
 )
 from optbench.engine.fingerprint import fingerprint
@@ -50,6 +51,7 @@ __all__ = [
     "load_checkpoint",
     "native_status",
     "save_checkpoint",
+    "threads_restored",
     "train_trial",
     "use_threads",
 ]

@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 import platform
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -131,6 +133,18 @@ def use_threads(threads: int) -> None:
     """
     torch.set_num_threads(threads)
     threadpool_limits(limits=threads, user_api="blas")
+
+
+@contextmanager
+def threads_restored() -> Iterator[None]:
+    """On leaving, this process's thread settings are as they were on entering: a study run
+    from a notebook leaves torch and numpy with the threads they had, not a trial's share."""
+    threads = torch.get_num_threads()
+    with threadpool_limits(limits=None):  # on exit, puts back every pool as it is now
+        try:
+            yield
+        finally:
+            torch.set_num_threads(threads)
 
 
 def describe_env(threads: int, device: str, policy: str = "") -> dict[str, object]:

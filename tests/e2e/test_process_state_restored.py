@@ -1,6 +1,7 @@
-"""optbench keeps the cyclic garbage collector off its start-up and study, and leaves it as it
-found it: importing optbench, or running a study, changes neither whether the collector runs
-nor what a caller had frozen."""
+"""optbench changes process-wide state to run fast, and puts it back: the cyclic garbage
+collector is kept off its start-up and study but left running (or not) and with the caller's
+frozen objects as it found it; a study's trials set torch's and numpy's threads to their share,
+and the caller's settings come back when the study ends."""
 
 from __future__ import annotations
 
@@ -73,3 +74,27 @@ def test_a_study_leaves_nothing_frozen(tmp_path: Path) -> None:
     optbench.run_study(study, tmp_path / "s", cache_dir=tmp_path)
     assert gc.get_freeze_count() == 0
     assert gc.isenabled()
+
+
+def test_a_study_leaves_the_thread_settings_as_they_were(tmp_path: Path) -> None:
+    # The trial trains in this process on one thread (torch and numpy's BLAS); the caller's
+    # settings come back afterwards.
+    import torch
+    from threadpoolctl import threadpool_info
+
+    import optbench
+
+    def blas() -> list[int]:
+        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+    original = torch.get_num_threads()
+    torch.set_num_threads(3)
+    before = blas()
+    try:
+        study = {"name": "th", "dataset": "digits", "optimizers": ["adam"], "epochs": 1}
+        outcome = optbench.run_study(study, tmp_path / "s", cache_dir=tmp_path)
+        assert outcome.finished == 1
+        assert torch.get_num_threads() == 3
+        assert blas() == before
+    finally:
+        torch.set_num_threads(original)
