@@ -28,7 +28,10 @@ def test_full_dataset(tmp_path: Path) -> None:
     assert ds.raw_range == (0, 255) and ds.scaled and ds.source == DEBIAN_DIR
     assert ds.info()["train_class_counts"] == [6000] * 10
     assert ds.info()["test_class_counts"] == [1000] * 10
-    assert list(tmp_path.iterdir()) == []  # read in place, nothing copied into the cache
+    # Read in place: the cache holds only the inflated copies that make the next read quick.
+    assert [p.name for p in tmp_path.iterdir()] == ["inflated"]
+    again = load_dataset(DatasetSpec("fashion-mnist"), tmp_path, allow_download=False)
+    assert torch.equal(again.train.x, ds.train.x) and torch.equal(again.test.y, ds.test.y)
 
 
 def test_unscaled_is_raw_pixels(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from optbench.core.errors import DataError
+from optbench.data.inflated import cached_inflation, keep_inflation
 
 IDX_DTYPES: dict[int, np.dtype] = {
     0x08: np.dtype(">u1"),
@@ -36,14 +37,19 @@ MAX_BYTES = 1 << 30  # refuse to inflate more than 1 GiB (MNIST's largest file i
 _FIX = "Replace it with an intact copy (delete it so it is downloaded again, or pass --data-path)."
 
 
-def load_idx(path: Path | str, *, max_bytes: int = MAX_BYTES) -> np.ndarray:
+def load_idx(
+    path: Path | str, *, max_bytes: int = MAX_BYTES, inflated: Path | None = None
+) -> np.ndarray:
     """Read an IDX file (gzip-compressed or raw, detected by content) into a native-endian array.
+
+    `inflated`: a folder where the inflated contents of a gzip file are kept for later reads
+    (data/inflated.py); the array is the same either way.
 
     >>> load_idx("train-labels-idx1-ubyte.gz").shape  # doctest: +SKIP
     (60000,)
     """
     path = Path(path)
-    data = _read_bytes(path, max_bytes)
+    data = _read_bytes(path, max_bytes, inflated)
     dtype, dims, offset = _parse_header(path, data)
     expected = math.prod(dims) * dtype.itemsize
     actual = len(data) - offset
@@ -55,18 +61,27 @@ def load_idx(path: Path | str, *, max_bytes: int = MAX_BYTES) -> np.ndarray:
             f"{dtype.name} ({expected} payload bytes) but it holds {actual}. {_FIX}"
         )
     array = np.frombuffer(data, dtype=dtype, count=math.prod(dims), offset=offset)
+    if isinstance(data, memoryview) and not data.readonly and dtype.itemsize == 1:
+        return array.reshape(dims)  # already writable, and one byte has no byte order
     return array.reshape(dims).astype(dtype.newbyteorder("="), copy=True)
 
 
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
-    """The file's bytes, inflated when it starts with the gzip magic number."""
+def _read_bytes(path: Path, max_bytes: int, inflated: Path | None = None) -> bytes | memoryview:
+    """The file's bytes, inflated when it starts with the gzip magic number (writable, when
+    they come from an inflated copy)."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            gzipped = handle.read(len(GZIP_MAGIC)) == GZIP_MAGIC
+            kept = cached_inflation(path, inflated) if gzipped and inflated else None
+            if kept is not None and len(kept) <= max_bytes:
+                return memoryview(kept)
+            handle.seek(0)
+            raw = handle.read()
     except FileNotFoundError:
         raise DataError(f"IDX file '{path}' does not exist.") from None
     except OSError as exc:
         raise DataError(f"Cannot read IDX file '{path}': {exc.strerror or exc}.") from None
-    if not raw.startswith(GZIP_MAGIC):
+    if not gzipped:
         return raw
     try:
         data = _inflate(raw, max_bytes + 1)
@@ -78,16 +93,18 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
         ) from None
     if len(data) > max_bytes:
         raise DataError(f"'{path}' inflates to more than {max_bytes} bytes; refusing to read it.")
+    if inflated is not None:
+        keep_inflation(path, data, inflated)
     return data
 
 
 def _inflate(raw: bytes, limit: int) -> bytes:
     """gzip's members inflated, at most `limit` bytes (as GzipFile.read(limit) would give).
 
-    Each member is inflated by one zlib call, which releases the interpreter lock throughout,
-    so another thread (the driver imports matplotlib meanwhile) runs in parallel; GzipFile
-    inflates in small chunks and takes the lock back between them. Like GzipFile, zero bytes
-    after a member are padding; a missing end is an EOFError, a bad checksum a zlib.error.
+    Each member is inflated by one zlib call, which releases the interpreter lock throughout
+    (GzipFile inflates in small chunks and takes the lock back between them). Like GzipFile,
+    zero bytes after a member are padding; a missing end is an EOFError, a bad checksum a
+    zlib.error.
     """
     parts: list[bytes] = []
     size = 0
@@ -106,7 +123,7 @@ def _inflate(raw: bytes, limit: int) -> bytes:
     return b"".join(parts)
 
 
-def _parse_header(path: Path, data: bytes) -> tuple[np.dtype, tuple[int, ...], int]:
+def _parse_header(path: Path, data: bytes | memoryview) -> tuple[np.dtype, tuple[int, ...], int]:
     """(dtype, dims, payload offset) from the header, validated."""
     if len(data) < 4:
         raise DataError(f"'{path}' is not an IDX file: only {len(data)} bytes long. {_FIX}")

@@ -20,6 +20,7 @@ from optbench.core.errors import ConfigError, DataError
 from optbench.data.arrays import RawArrays, check_arrays
 from optbench.data.download import DownloadError, fetch_with_origin, offline_advice, verified_cached
 from optbench.data.idx import load_idx
+from optbench.data.inflated import inflated_folder
 from optbench.data.info import DatasetInfo, ReadRequest, RemoteSource
 from optbench.data.npz import load_npz
 
@@ -36,14 +37,15 @@ PATH_HELP = "a folder with the four IDX files (raw or .gz), or a Keras mnist.npz
 
 def read_mnist_format(info: DatasetInfo, request: ReadRequest) -> RawArrays:
     """Raw, validated arrays of an MNIST-layout dataset (see the module docstring for order)."""
+    inflated = inflated_folder(request.cache_dir)
     if request.spec.path is not None:
-        return _checked(info, read_path(Path(request.spec.path).expanduser()))
+        return _checked(info, read_path(Path(request.spec.path).expanduser(), inflated))
     for folder in map(Path, info.local_dirs):
         if folder.is_dir():
-            return _checked(info, read_idx_folder(folder))
+            return _checked(info, read_idx_folder(folder, inflated))
     folder = request.cache_dir / info.name
     for source in request.sources:
-        raw = _from_cache(info, source, folder)
+        raw = _from_cache(info, source, folder, inflated)
         if raw is not None:
             return raw
     if not request.allow_download:
@@ -54,19 +56,20 @@ def read_mnist_format(info: DatasetInfo, request: ReadRequest) -> RawArrays:
     return _download_any(info, request, folder)
 
 
-def read_path(path: Path) -> RawArrays:
+def read_path(path: Path, inflated: Path | None = None) -> RawArrays:
     """Read a user-given path: an IDX folder, a folder holding mnist.npz, or an .npz file."""
     if path.is_file():
         return load_npz(path)
     if not path.is_dir():
         raise DataError(f"Data path '{path}' does not exist. It should be {PATH_HELP}.")
     if _find_idx(path) or not (path / NPZ_NAME).is_file():
-        return read_idx_folder(path)
+        return read_idx_folder(path, inflated)
     return load_npz(path / NPZ_NAME)
 
 
-def read_idx_folder(folder: Path) -> RawArrays:
-    """The four IDX files of `folder` (each raw or .gz) as raw arrays."""
+def read_idx_folder(folder: Path, inflated: Path | None = None) -> RawArrays:
+    """The four IDX files of `folder` (each raw or .gz) as raw arrays; `inflated`: where
+    gzip files' contents are kept for the next read (data/inflated.py)."""
     found = _find_idx(folder)
     missing = [stem for role, stem in IDX_STEMS.items() if role not in found]
     if missing:
@@ -75,7 +78,7 @@ def read_idx_folder(folder: Path) -> RawArrays:
             f"Folder '{folder}' lacks {', '.join(missing)} (raw or .gz); it holds: {present}. "
             f"Point --data-path at {PATH_HELP}."
         )
-    return _read_idx_files(found, source=str(folder))
+    return _read_idx_files(found, str(folder), inflated)
 
 
 def _find_idx(folder: Path) -> dict[str, Path]:
@@ -88,8 +91,8 @@ def _find_idx(folder: Path) -> dict[str, Path]:
     return found
 
 
-def _read_idx_files(paths: dict[str, Path], source: str) -> RawArrays:
-    arrays = {role: load_idx(path) for role, path in paths.items()}
+def _read_idx_files(paths: dict[str, Path], source: str, inflated: Path | None) -> RawArrays:
+    arrays = {role: load_idx(path, inflated=inflated) for role, path in paths.items()}
     return RawArrays(**arrays, source=source)
 
 
@@ -104,7 +107,9 @@ def _checked(info: DatasetInfo, raw: RawArrays) -> RawArrays:
     return raw
 
 
-def _read_source(info: DatasetInfo, source: RemoteSource, paths: list[Path]) -> RawArrays:
+def _read_source(
+    info: DatasetInfo, source: RemoteSource, paths: list[Path], inflated: Path | None
+) -> RawArrays:
     if source.format == "npz":
         return _checked(info, load_npz(paths[0]))
     roles = {_role(path): path for path in paths}
@@ -112,7 +117,7 @@ def _read_source(info: DatasetInfo, source: RemoteSource, paths: list[Path]) -> 
         names = ", ".join(f.filename for f in source.files)
         wanted = ", ".join(IDX_STEMS.values())
         raise ConfigError(f"Source '{source.label}' must list {wanted} (.gz or not); got {names}.")
-    return _checked(info, _read_idx_files(roles, source=str(paths[0].parent)))
+    return _checked(info, _read_idx_files(roles, str(paths[0].parent), inflated))
 
 
 def _role(path: Path) -> str | None:
@@ -120,11 +125,13 @@ def _role(path: Path) -> str | None:
     return next((role for role, s in IDX_STEMS.items() if s == stem), None)
 
 
-def _from_cache(info: DatasetInfo, source: RemoteSource, folder: Path) -> RawArrays | None:
+def _from_cache(
+    info: DatasetInfo, source: RemoteSource, folder: Path, inflated: Path | None
+) -> RawArrays | None:
     paths = [verified_cached(f.filename, f.sha256, folder) for f in source.files]
     if not paths or any(p is None for p in paths):
         return None
-    return _read_source(info, source, [p for p in paths if p is not None])
+    return _read_source(info, source, [p for p in paths if p is not None], inflated)
 
 
 def _download_any(info: DatasetInfo, request: ReadRequest, folder: Path) -> RawArrays:
@@ -166,7 +173,9 @@ def _download_source(
             if url is not None:
                 fetched.append(path)
                 origins.append(url.rsplit("/", 1)[0] + "/")
-        raw = _read_source(info, source, paths)
+        # Not kept inflated: a file that turns out unusable is removed (the next run from the
+        # cache keeps the inflated copy).
+        raw = _read_source(info, source, paths, None)
     except BaseException:  # interrupted too: never keep half a dataset
         for path in fetched:
             path.unlink(missing_ok=True)
