@@ -83,15 +83,7 @@ def run_study(
     resolve_stop_on(study.stop_on)  # a typo in the stop policy fails now, not in every trial
     _check_device(study.device)
     idle = IdleSample()  # measured while the data loads (see engine/env.py)
-    # matplotlib's import (~0.35 s of Python, which the report needs at the end) runs beside
-    # the data's decompression, which releases the interpreter lock. Joined before any
-    # worker forks, and before the report could import it too.
-    plotting = threading.Thread(target=_import_pyplot, name="optbench-import-pyplot", daemon=True)
-    plotting.start()
-    try:
-        data = load_dataset(study.dataset, cache_dir)  # a data problem stops us before any trial
-    finally:
-        plotting.join()
+    data = load_dataset(study.dataset, cache_dir)  # a data problem stops us before any trial
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     with _locked(folder), _collector_skips_what_lives_now(), threads_restored():
         store = Store(folder / "study.sqlite")
@@ -200,6 +192,10 @@ class _Phase:
         tb = TensorBoardLog(self.folder / "tb")
         writer = StudyWriter({t.id: t for t in todo}, store, tb, checkpoints, self.progress)
         preload = ReportPreload()
+        # matplotlib's import (~0.4 s, for the report) waits until workers have started: it
+        # then delays only this process's own training, while theirs goes on (the hand-off
+        # of replicas between epochs evens out the cores' work again).
+        writer.on_first_event = _import_pyplot
         writer.on_first_result = preload.start
         # closing(): an error or Ctrl-C while the driver writes cancels remote work at once.
         try:
@@ -336,11 +332,15 @@ class StudyWriter:
         self.checkpoints, self.progress = checkpoints, progress
         self.last: dict[str, EpochRecord] = {}
         self.finished = self.failed = 0
+        self.on_first_event: Callable[[], None] | None = None
         self.on_first_result: Callable[[], None] | None = None
 
     def consume(self, events: Iterator[object]) -> None:
         try:
             for event in events:
+                if self.on_first_event:
+                    self.on_first_event()
+                    self.on_first_event = None
                 if isinstance(event, TrialStarted):
                     self._started(event)
                 elif isinstance(event, EpochRecord):
