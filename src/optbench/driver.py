@@ -191,7 +191,8 @@ class _Phase:
         )
         tb = TensorBoardLog(self.folder / "tb")
         writer = StudyWriter({t.id: t for t in todo}, store, tb, checkpoints, self.progress)
-        preload = ReportPreload()
+        # scipy.stats serves comparisons over seeds only: a one-seed study never imports it.
+        preload = ReportPreload(stats=len(study.seeds) > 1 or bool(study.tune))
         # matplotlib's import (~0.4 s, for the report) waits until workers have started: it
         # then delays only this process's own training, while theirs goes on (the hand-off
         # of replicas between epochs evens out the cores' work again).
@@ -408,7 +409,8 @@ class ReportPreload:
     second thread at the same time (matplotlib then sees itself half initialised).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, stats: bool = True) -> None:
+        self.stats = stats  # scipy.stats too (see report.preload)
         self.ended = threading.Event()
         self.thread: threading.Thread | None = None
 
@@ -430,7 +432,7 @@ class ReportPreload:
             # A core is idle, and this process is not training a group itself (whose steps
             # the imports would slow down: they share its interpreter lock).
             if idle >= 0.5 and here < 0.5 and not self.ended.is_set():
-                preload()
+                preload(self.stats)
                 return
 
 

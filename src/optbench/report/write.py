@@ -26,10 +26,12 @@ class ReportFiles:
     figures: tuple[Path, ...]
 
 
-def preload() -> None:
+def preload(stats: bool = True) -> None:
     """Import what rendering needs but importing optbench does not (scipy.stats,
-    matplotlib: over a second together), so a caller with a spare core can do it early."""
-    scipy_stats()
+    matplotlib: over a second together), so a caller with a spare core can do it early.
+    `stats`: scipy.stats too (~0.55 s), which only intervals and tests over seeds use."""
+    if stats:
+        scipy_stats()
     pyplot()
 
 
