@@ -7,6 +7,7 @@ import multiprocessing as mp
 import os
 import queue
 import signal
+import time
 
 import pytest
 
@@ -27,9 +28,13 @@ def test_messages_arrive_whole_and_in_order_then_eof() -> None:
     child.start()
     channel.seal()
     channel.start()
-    got = [channel.get(10) for _ in range(3)]
+    before = time.monotonic()
+    stamped = [channel.get(10) for _ in range(3)]
     child.join()
+    got = [event for _, event in stamped]
     assert got[0] == "a" and got[1] == b"x" * BIG and got[2] == {"c": 3}
+    sent = [at for at, _ in stamped]  # when each was sent, on this process's clock too
+    assert before - 5 < sent[0] <= sent[1] <= sent[2] <= time.monotonic()
     with pytest.raises(EOFError):
         channel.get(10)
     channel.join()
@@ -40,7 +45,7 @@ def test_a_sender_killed_mid_message_ends_in_eof() -> None:
     channel = EventChannel(context)
     child = context.Process(target=_send, args=(channel.sender, ["first", b"x" * BIG]))
     child.start()
-    assert channel._reader.recv() == "first"
+    assert channel._reader.recv()[1] == "first"
     assert channel._reader.poll(10)  # the big message has begun: it cannot fit the pipe
     os.kill(child.pid, signal.SIGKILL)
     child.join()

@@ -6,12 +6,17 @@ next read then waits forever for the rest of it, because the driver itself holds
 of the pipe and the pipe never reports end-of-file. Here the driver's copy of the write end
 is closed once the workers have it (`seal`), a reader thread does every blocking read, and a
 message cut short ends in end-of-file, not in a hang.
+
+Each event travels with the time it was sent (time.monotonic(), one clock for every process of
+the machine): the driver forecasts when a worker will be free from its epochs' pace
+(executors/forecast.py), which the time they reach the driver would blur.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+import time
 from multiprocessing.context import BaseContext
 from typing import Any
 
@@ -26,7 +31,7 @@ class EventSender:
 
     def put(self, event: object) -> None:
         with self.lock:
-            self.writer.send(event)
+            self.writer.send((time.monotonic(), event))
 
 
 class EventChannel:
@@ -50,16 +55,16 @@ class EventChannel:
         any more (they exited, or the pool broke), so that the workers' ends are the last."""
         self._writer.close()
 
-    def get(self, timeout: float | None = None) -> object:
-        """The next event; raises queue.Empty after `timeout` seconds (0: do not wait), and
-        EOFError once the channel is closed and empty."""
+    def get(self, timeout: float | None = None) -> tuple[float, object]:
+        """The next event and when it was sent; raises queue.Empty after `timeout` seconds
+        (0: do not wait), and EOFError once the channel is closed and empty."""
         if self.closed:
             raise EOFError
         item = self._arrived.get(timeout=timeout) if timeout else self._arrived.get_nowait()
         if item is _CLOSED:
             self.closed = True
             raise EOFError
-        return item
+        return item  # type: ignore[return-value]
 
     def join(self) -> None:
         """After `seal`, once the workers have exited: wait for the reader thread to end."""

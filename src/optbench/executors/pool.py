@@ -23,6 +23,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import queue as queue_module
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_for
@@ -30,7 +31,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from optbench.core.specs import TrialResult, TrialSpec
+from optbench.core.specs import EpochRecord, TrialResult, TrialSpec
 from optbench.data import Dataset
 from optbench.engine import Carried, Event, HandedOff, Handoff, TrainOptions, use_threads
 from optbench.executors.base import (
@@ -41,6 +42,7 @@ from optbench.executors.base import (
     run_group,
 )
 from optbench.executors.channel import EventChannel, EventSender
+from optbench.executors.forecast import Forecast
 from optbench.executors.groups import plan_groups
 
 POLL_SECONDS = 0.5  # how often to check for a dead worker while waiting for events
@@ -126,7 +128,8 @@ class PoolExecutor:
                 resume = _resume(group, request)
                 future = pool.submit(_run_in_worker, group, request.options, resume)
                 futures.update({t.id: future for t in group})
-            inbox = _Inbox(channel, futures, {t.id: t for g in others for t in g})
+            forecast = Forecast()
+            inbox = _Inbox(channel, futures, {t.id: t for g in others for t in g}, forecast)
             if mine:
                 datasets = DatasetCache(request.cache_dir, request.preloaded)
                 data = datasets.get(mine[0].dataset)  # loaded by the driver already
@@ -135,7 +138,12 @@ class PoolExecutor:
                     mine, data, request.options, _resume(mine, request), handoff=handoff
                 )
                 orphans: list[Carried] = []  # handed off, but the pool broke: trained here
+                kept = {t.id for t in mine}  # this group's replicas that have not ended or moved
                 for event in own:
+                    if isinstance(event, HandedOff | TrialResult):
+                        kept.discard(event.trial_id)
+                    if isinstance(event, EpochRecord):
+                        forecast.own_epoch(event.epoch, time.monotonic())
                     if isinstance(event, HandedOff):  # continues in the idle worker
                         try:
                             future = pool.submit(
@@ -149,9 +157,18 @@ class PoolExecutor:
                     yield event
                     yield from inbox.ready()  # the pool's epochs, recorded as they come
                     # A worker with nothing left to do takes replicas off this group at its
-                    # next epoch end: three trials on two cores then finish together.
+                    # next epoch end, or one at this epoch end if it will be free before the
+                    # next one (executors/forecast.py): three trials on two cores then finish
+                    # together.
                     if idle := inbox.idle(spare):
                         handoff.request(idle)
+                    elif isinstance(event, EpochRecord) and forecast.move_now(
+                        time.monotonic(),
+                        len(kept),
+                        mine[0].epochs - event.epoch,
+                        inbox.free_at(),
+                    ):
+                        handoff.request(1)
                 for carried in orphans:
                     yield from run_group([], data, request.options, {}, carried=[carried])
             yield from inbox.drain()
@@ -178,15 +195,34 @@ class _Inbox:
     """Events from the pool's channel, and which of its trials have not ended yet."""
 
     def __init__(
-        self, channel: EventChannel, futures: dict[str, Future[None]], trials: dict[str, TrialSpec]
+        self,
+        channel: EventChannel,
+        futures: dict[str, Future[None]],
+        trials: dict[str, TrialSpec],
+        forecast: Forecast,
     ) -> None:
         self.channel, self.futures, self.trials = channel, futures, trials
+        self.forecast = forecast
         self.open = set(futures)
 
     def add(self, trial: TrialSpec, future: Future[None]) -> None:
         """A trial handed to the pool while the study runs."""
         self.futures[trial.id], self.trials[trial.id] = future, trial
         self.open.add(trial.id)
+        self.forecast.forget(trial.id)  # its pace in the pool is its own from here
+
+    def free_at(self) -> float | None:
+        """When the first of the pool's busy workers will be free (see executors/forecast.py)."""
+        return self.forecast.free_at(self._groups().values())
+
+    def _groups(self) -> dict[Future[None], list[str]]:
+        """The open trials of each running task: one group in one worker."""
+        groups: dict[Future[None], list[str]] = {}
+        for trial_id in self.open:
+            future = self.futures[trial_id]
+            if not future.done():
+                groups.setdefault(future, []).append(trial_id)
+        return groups
 
     def idle(self, workers: int) -> int:
         """Of `workers` pool processes, how many have nothing to do (none once one has died:
@@ -200,17 +236,17 @@ class _Inbox:
         """The events already waiting, without blocking."""
         while True:
             try:
-                event = self.channel.get(0)
+                sent_at, event = self.channel.get(0)
             except (queue_module.Empty, EOFError):
                 return
-            yield self._seen(event)
+            yield self._seen(event, sent_at)
 
     def drain(self) -> Iterator[Event]:
         """Events until every trial of the pool has ended; a worker that died fails its
         trials."""
         while self.open:
             try:
-                event = self.channel.get(POLL_SECONDS)
+                sent_at, event = self.channel.get(POLL_SECONDS)
             except queue_module.Empty:
                 yield from self._dead_workers()
                 continue
@@ -223,11 +259,17 @@ class _Inbox:
                         why = future.exception() or RuntimeError("its worker ended without it")
                         yield failed(self.trials[trial_id], why)
                 continue
-            yield self._seen(event)
+            yield self._seen(event, sent_at)
 
-    def _seen(self, event: Event) -> Event:
+    def _seen(self, event: Event, sent_at: float) -> Event:
         if isinstance(event, TrialResult):
             self.open.discard(event.trial_id)
+            self.forecast.forget(event.trial_id)
+        elif isinstance(event, EpochRecord) and event.trial_id in self.trials:
+            future = self.futures[event.trial_id]
+            alone = sum(f is future for f in self.futures.values()) == 1
+            epochs = self.trials[event.trial_id].epochs
+            self.forecast.pool_epoch(event.trial_id, event.epoch, epochs, sent_at, alone)
         return event
 
     def _dead_workers(self) -> Iterator[Event]:
