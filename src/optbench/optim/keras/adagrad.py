@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from optbench.optim.keras.base import KerasOptimizer, adagrad_fusable
+from optbench.optim.keras.base import Fused, KerasOptimizer, adagrad_fusable
 
 
 class KerasAdagrad(KerasOptimizer):
@@ -44,11 +44,11 @@ class KerasAdagrad(KerasOptimizer):
             p, start, memory_format=torch.preserve_format
         )
 
-    def step_group(self, params: list[Tensor], group: dict[str, Any]) -> None:
-        if not adagrad_fusable(params):
-            super().step_group(params, group)
-            return
-        self.fused_adagrad_step(params, group, "accumulator_plus_eps", group["lr"])
+    def fused_buffers(self, group: dict[str, Any], params: list[Tensor]) -> tuple[str, ...] | None:
+        return ("accumulator_plus_eps",) if adagrad_fusable(params) else None
+
+    def fused_update(self, fused: Fused, group: dict[str, Any]) -> None:
+        self.adagrad_update(fused, group, "accumulator_plus_eps", group["lr"])
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(state_dict)

@@ -22,7 +22,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from optbench.optim.keras.base import KerasOptimizer, fusable
+from optbench.optim.keras.base import Fused, KerasOptimizer, fusable
 
 
 class KerasAdam(KerasOptimizer):
@@ -45,23 +45,28 @@ class KerasAdam(KerasOptimizer):
         if group["amsgrad"]:
             state["velocity_hat"] = torch.zeros_like(p, memory_format=torch.preserve_format)
 
-    def step_group(self, params: list[Tensor], group: dict[str, Any]) -> None:
-        steps = {self.state[p]["step"] for p in params}
-        if not (params and len(steps) == 1 and fusable(params)):
-            super().step_group(params, group)
-            return
-        t = steps.pop() + 1
-        for p in params:
-            self.state[p]["step"] = t
-        (b1, b2), states = group["betas"], [self.state[p] for p in params]
-        step = torch.full((), float(t), device=params[0].device)
+    def fused_buffers(self, group: dict[str, Any], params: list[Tensor]) -> tuple[str, ...] | None:
+        if not fusable(params):
+            return None
+        return (
+            ("momentum", "velocity", "velocity_hat")
+            if group["amsgrad"]
+            else ("momentum", "velocity")
+        )
+
+    def fused_update(self, fused: Fused, group: dict[str, Any]) -> None:
+        t = fused.states[0]["step"] + 1
+        for state in fused.states:
+            state["step"] = t
+        b1, b2 = group["betas"]
+        step = torch.full((), float(t), device=fused.params[0].device)
         torch._fused_adamw_(
-            params,
-            [p.grad for p in params],
-            [s["momentum"] for s in states],
-            [s["velocity"] for s in states],
-            [s["velocity_hat"] for s in states] if group["amsgrad"] else [],
-            [step] * len(params),
+            fused.params,
+            fused.grads,
+            fused.buffers["momentum"],
+            fused.buffers["velocity"],
+            fused.buffers.get("velocity_hat", []),
+            [step] * len(fused.params),
             lr=group["lr"],
             beta1=b1,
             beta2=b2,

@@ -22,7 +22,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from optbench.optim.keras.base import KerasOptimizer, adagrad_fusable
+from optbench.optim.keras.base import Fused, KerasOptimizer, adagrad_fusable
 
 
 class KerasRMSprop(KerasOptimizer):
@@ -59,15 +59,15 @@ class KerasRMSprop(KerasOptimizer):
         if group["centered"]:
             state["average_gradient"] = torch.zeros_like(p, memory_format=torch.preserve_format)
 
-    def step_group(self, params: list[Tensor], group: dict[str, Any]) -> None:
-        if not (_plain(group) and adagrad_fusable(params)):
-            super().step_group(params, group)
-            return
+    def fused_buffers(self, group: dict[str, Any], params: list[Tensor]) -> tuple[str, ...] | None:
+        return ("scaled_velocity",) if _plain(group) and adagrad_fusable(params) else None
+
+    def fused_update(self, fused: Fused, group: dict[str, Any]) -> None:
         rho = group["alpha"]
-        towards = torch.tensor(group["eps"] / (1 - rho), dtype=params[0].dtype)
-        for p in params:
-            self.state[p]["scaled_velocity"].lerp_(towards, 1 - rho)  # u ← α·u + ε
-        self.fused_adagrad_step(params, group, "scaled_velocity", group["lr"] / math.sqrt(1 - rho))
+        towards = torch.tensor(group["eps"] / (1 - rho), dtype=fused.params[0].dtype)
+        for u in fused.buffers["scaled_velocity"]:
+            u.lerp_(towards, 1 - rho)  # u ← α·u + ε
+        self.adagrad_update(fused, group, "scaled_velocity", group["lr"] / math.sqrt(1 - rho))
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(state_dict)
