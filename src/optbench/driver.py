@@ -83,7 +83,19 @@ def run_study(
     resolve_stop_on(study.stop_on)  # a typo in the stop policy fails now, not in every trial
     _check_device(study.device)
     idle = IdleSample()  # measured while the data loads (see engine/env.py)
-    data = load_dataset(study.dataset, cache_dir)  # a data problem stops us before any trial
+    # matplotlib's import (~0.4 s, which the report needs at the end) runs beside the data's
+    # reading, which mostly releases the interpreter lock, unless workers are forked after
+    # it: they would wait for it (a fork must not copy a thread midway), so it then waits for
+    # them instead (see _Phase.run). Joined before any fork, and before the report imports it.
+    plotting = threading.Thread(target=_import_pyplot, name="optbench-import-pyplot", daemon=True)
+    early = not _forks_workers(study, trials)
+    if early:
+        plotting.start()
+    try:
+        data = load_dataset(study.dataset, cache_dir)  # a data problem stops us before any trial
+    finally:
+        if early:
+            plotting.join()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     with _locked(folder), _collector_skips_what_lives_now(), threads_restored():
         store = Store(folder / "study.sqlite")
@@ -193,9 +205,10 @@ class _Phase:
         writer = StudyWriter({t.id: t for t in todo}, store, tb, checkpoints, self.progress)
         # scipy.stats serves comparisons over seeds only: a one-seed study never imports it.
         preload = ReportPreload(stats=len(study.seeds) > 1 or bool(study.tune))
-        # matplotlib's import (~0.4 s, for the report) waits until workers have started: it
-        # then delays only this process's own training, while theirs goes on (the hand-off
-        # of replicas between epochs evens out the cores' work again).
+        # Where workers are forked, matplotlib's import (~0.4 s, for the report) waits until
+        # they have started: it then delays only this process's own training, while theirs
+        # goes on (the hand-off of replicas between epochs evens out the cores' work again).
+        # Elsewhere it was imported beside the data already, and this costs nothing.
         writer.on_first_event = _import_pyplot
         writer.on_first_result = preload.start
         # closing(): an error or Ctrl-C while the driver writes cancels remote work at once.
@@ -237,6 +250,13 @@ def _import_pyplot() -> None:
     """An early import only: if it fails, the report imports it again and reports why."""
     with contextlib.suppress(Exception):
         pyplot()
+
+
+def _forks_workers(study: StudySpec, trials: list[TrialSpec]) -> bool:
+    """Whether the study's trials may train in forked pool workers (engine threads aside:
+    see executors/pool.py): on the CPU, more than one at a time, not chained."""
+    pooled = study.executor == "local" and not study.reuse_model
+    return pooled and study.device == "cpu" and _parallel(study, trials) > 1
 
 
 def _parallel(study: StudySpec, todo: list[TrialSpec]) -> int:
