@@ -52,12 +52,21 @@ class KerasOptimizer(torch.optim.Optimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
+        # Not set in __init__: torch.optim pickles and restores only its own attributes.
+        gathered: dict[int, Fused] = self.__dict__.setdefault("_gathered", {})
         for index, group in enumerate(self.param_groups):
-            fused = self._fused(index, group)
-            if fused is not None:
+            fused = gathered.get(index)
+            if fused is not None and fused.holds(group["params"], self.state):
                 self.fused_update(fused, group)
-            else:
-                self.step_group(self._with_grads(group), group)
+                continue
+            gathered.pop(index, None)
+            params = self._with_grads(group)
+            fused = self._gather(group, params)
+            if fused is None:
+                self.step_group(params, group)
+                continue
+            gathered[index] = fused
+            self.fused_update(fused, group)
         return loss
 
     def step_group(self, params: list[Tensor], group: dict[str, Any]) -> None:
@@ -79,23 +88,13 @@ class KerasOptimizer(torch.optim.Optimizer):
                 self.init_state(p, self.state[p], group)
         return params
 
-    def _fused(self, index: int, group: dict[str, Any]) -> Fused | None:
-        """Group `index`'s gathered tensors if a fused update applies to it now, else None."""
-        # Not set in __init__: torch.optim pickles and restores only its own attributes.
-        gathered: dict[int, Fused] = self.__dict__.setdefault("_gathered", {})
-        fused = gathered.get(index)
-        if fused is not None and fused.holds(group["params"], self.state):
-            return fused
-        gathered.pop(index, None)
-        params = self._with_grads(group)
+    def _gather(self, group: dict[str, Any], params: list[Tensor]) -> Fused | None:
+        """`params`' tensors for the fused update, if one applies to the whole group now."""
         names = self.fused_buffers(group, params) if params else None
         if names is None or len(params) != len(group["params"]):
             return None
         fused = Fused.gather(params, self.state, names)
-        if not fused.steps_agree():  # state edited by hand: the per-tensor path copes
-            return None
-        gathered[index] = fused
-        return fused
+        return fused if fused.steps_agree() else None  # edited by hand: per tensor copes
 
     def adagrad_update(self, fused: Fused, group: dict[str, Any], key: str, lr: float) -> None:
         """Keras' decay, then torch's fused Adagrad kernel with ε = 0: state[key] += g²,
