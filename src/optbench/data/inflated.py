@@ -35,7 +35,7 @@ def inflated_folder(cache_dir: Path) -> Path:
 def cached_inflation(source: Path, folder: Path) -> np.ndarray | None:
     """The inflated bytes of gzip file `source` if `folder` holds a copy that matches it."""
     try:
-        entry = _entry_name(source)
+        entry = "-".join(_entry(source))
         for candidate in folder.glob(f"{entry}-*{SUFFIX}"):
             data = _read(candidate)
             if candidate.name == f"{entry}-{_crc(data)}{SUFFIX}":
@@ -49,7 +49,8 @@ def cached_inflation(source: Path, folder: Path) -> np.ndarray | None:
 def keep_inflation(source: Path, data: bytes, folder: Path) -> None:
     """Keep `data`, the inflated contents of `source`, in `folder` (best effort)."""
     with contextlib.suppress(OSError):
-        entry = _entry_name(source)
+        where, version = _entry(source)
+        entry = f"{where}-{version}"
         folder.mkdir(parents=True, exist_ok=True)
         final = folder / f"{entry}-{_crc(data)}{SUFFIX}"
         # Written beside its final name and renamed: a reader never sees half a copy.
@@ -62,19 +63,18 @@ def keep_inflation(source: Path, data: bytes, folder: Path) -> None:
             Path(partial).unlink(missing_ok=True)
             raise
         # Copies of an earlier version of this source (same path) are stale now.
-        stale_prefix = entry.split("-")[0] + "-"
-        for other in folder.glob(f"{stale_prefix}*{SUFFIX}"):
+        for other in folder.glob(f"{where}-*{SUFFIX}"):
             if other != final:
                 other.unlink(missing_ok=True)
 
 
-def _entry_name(source: Path) -> str:
-    """`<path hash>-<size and mtime hash>`: one entry per source file and version of it."""
+def _entry(source: Path) -> tuple[str, str]:
+    """(path hash, size and mtime hash): one entry per source file and version of it."""
     resolved = source.resolve()
     stat = resolved.stat()
     where = hashlib.sha256(os.fsencode(resolved)).hexdigest()[:16]
     version = hashlib.sha256(f"{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
-    return f"{where}-{version}"
+    return where, version
 
 
 def _crc(data: bytes | np.ndarray) -> str:
