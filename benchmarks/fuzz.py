@@ -91,7 +91,8 @@ def _npz_file() -> bytes:
 
 def _checkpoint() -> bytes:
     model = torch.nn.Linear(3, 2)
-    return save_checkpoint(1, 5, model, torch.optim.Adam(model.parameters()), BatchOrder(10, 2, 0))
+    optimizer, order = torch.optim.Adam(model.parameters()), BatchOrder(10, 2, 0)
+    return save_checkpoint(1, 5, model, optimizer, order, (torch.get_rng_state(), None))
 
 
 def _zip_file() -> bytes:

@@ -36,7 +36,6 @@ from optbench.core.specs import (
 from optbench.data import Dataset, load_dataset
 from optbench.diagnose import check_data, resolve_stop_on
 from optbench.engine import (
-    IdleSample,
     TrainOptions,
     available_cores,
     idle_cores,
@@ -82,7 +81,6 @@ def run_study(
     trials = expand(study)
     resolve_stop_on(study.stop_on)  # a typo in the stop policy fails now, not in every trial
     _check_device(study.device)
-    idle = IdleSample()  # measured while the data loads (see engine/env.py)
     # matplotlib's import (~0.4 s, which the report needs at the end) runs beside the data's
     # reading, which mostly releases the interpreter lock, unless workers are forked after
     # it: they would wait for it (a fork must not copy a thread midway), so it then waits for
@@ -100,7 +98,7 @@ def run_study(
     with _locked(folder), _collector_skips_what_lives_now(), threads_restored():
         store = Store(folder / "study.sqlite")
         try:
-            return _run(study, trials, data, folder, cache_dir, store, progress, idle)
+            return _run(study, trials, data, folder, cache_dir, store, progress)
         finally:
             store.close()
 
@@ -130,7 +128,6 @@ def _run(
     cache_dir: Path,
     store: Store,
     progress: Progress | None,
-    idle: IdleSample | None = None,
 ) -> StudyOutcome:
     search = search_trials(study, len(data.train)) if study.tune else []
     changes = _record_study(study, trials + search, data, folder, store)
@@ -140,7 +137,7 @@ def _run(
         store.add_finding(finding)
         if progress:
             progress.finding(finding)
-    phase = _Phase(study, data, folder, cache_dir, store, progress, idle)
+    phase = _Phase(study, data, folder, cache_dir, store, progress)
     phase.run(trials + search)
     if study.tune:
         lrs = choose_lrs(study, search, _finals(store, search))
@@ -166,17 +163,10 @@ class _Phase:
         cache_dir: Path,
         store: Store,
         progress: Progress | None,
-        idle: IdleSample | None = None,
     ) -> None:
         self.study, self.data, self.folder, self.cache_dir = study, data, folder, cache_dir
         self.store, self.progress = store, progress
-        self.idle = idle  # for the first phase only: later ones measure anew
         self.total = self.finished = self.failed = self.skipped = 0
-
-    def _idle_cores(self) -> float | None:
-        """The sample taken while the data loaded, for the first phase; later ones measure."""
-        sample, self.idle = self.idle, None
-        return sample.idle() if sample else None
 
     def run(self, trials: list[TrialSpec]) -> None:
         study, store = self.study, self.store
@@ -191,7 +181,7 @@ class _Phase:
         checkpoints = CheckpointFolder(self.folder / "checkpoints")
         request = RunRequest(
             todo,
-            _options(study, todo, self.data, self._idle_cores()),
+            _options(study, todo, self.data),
             self.cache_dir,
             {dataset_key(study.dataset): self.data},
             resume=checkpoints.resumable(todo, store),
@@ -261,7 +251,7 @@ def _forks_workers(study: StudySpec, trials: list[TrialSpec]) -> bool:
 
 def _parallel(study: StudySpec, todo: list[TrialSpec]) -> int:
     """Trials side by side: as asked, else one per core on the CPU and one process for a GPU
-    (its stacked groups keep it busy; more processes only add CUDA contexts and contend: the
+    (its replica groups keep it busy; more processes only add CUDA contexts and contend: the
     seed study on an H100 took 18.7 s in one process, 20.0 s in three). A reuse_model study
     is a chain: each trial needs the previous one's weights, so it runs one at a time."""
     if study.workers:
@@ -271,17 +261,15 @@ def _parallel(study: StudySpec, todo: list[TrialSpec]) -> int:
     return max(1, min(available_cores(), len(todo)))
 
 
-def _options(
-    study: StudySpec, todo: list[TrialSpec], data: Dataset, idle: float | None
-) -> TrainOptions:
+def _options(study: StudySpec, todo: list[TrialSpec], data: Dataset) -> TrainOptions:
     workers = 1 if study.reuse_model else _parallel(study, todo)
-    resources = plan_resources(study, todo, data, workers, idle)
+    resources = plan_resources(study, todo, data, workers)
     stack = study.stack and not study.reuse_model  # a chain runs trial by trial
     if stack and study.native and study.device == "cpu":
         native_status()  # loaded (or built, once per machine) here, before workers fork
     return TrainOptions(
-        threads=resources.threads.threads,
-        thread_policy=resources.threads.reason,
+        threads=resources.threads,
+        thread_policy=resources.thread_policy,
         max_replicas=resources.max_replicas,
         histogram_freq=study.histogram_freq,
         monitors=study.monitors,

@@ -1,30 +1,27 @@
-"""Monitors work unchanged on stacked replicas (trials of one architecture trained together).
+"""Monitors work unchanged on replica groups (trials of one architecture trained together).
 
-Each replica's nn.Module holds views into the stacked weights and gradients; the monitors
-read those views, so a broken replica is diagnosed and its healthy neighbours are not.
+Each replica keeps its own nn.Module, gradients and monitors inside the group's one step, so
+a broken replica is diagnosed and its healthy neighbours are not.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
 from diagnose_suite import DIGITS, FAULTY, HEALTHY, trial_spec
 
 from optbench.core.specs import EpochRecord, TrialResult
 from optbench.diagnose import build_monitors
-from optbench.engine import TrainOptions
-
-stacked = pytest.importorskip("optbench.engine.stacked")
+from optbench.engine import TrainOptions, can_group, train_group
 
 
 def test_a_diverging_replica_is_diagnosed_and_its_neighbours_are_not(digits) -> None:
     healthy = next(s for s in HEALTHY if s.name == "digits-adam-relu")
     faulty = next(s for s in FAULTY if s.name == "sgd-lr10-diverges")
     specs = [trial_spec(replace(s, dataset=DIGITS, epochs=3)) for s in (healthy, faulty)]
-    assert all(stacked.can_stack(s) for s in specs)
+    assert all(can_group(s) for s in specs)
     events = list(
-        stacked.train_group(
+        train_group(
             specs,
             digits,
             TrainOptions(histogram_freq=0),

@@ -7,9 +7,8 @@ import pytest
 
 from optbench.core.specs import EpochRecord, ModelSpec, OptimizerSpec, TrialResult, TrialSpec
 from optbench.diagnose import build_monitors
-from optbench.engine import TrainOptions, load_checkpoint
+from optbench.engine import TrainOptions, load_checkpoint, train_group
 from optbench.engine.handoff import HandedOff, Handoff
-from optbench.engine.stacked import train_group
 
 EPOCHS = 4
 METRICS = ("train_loss", "train_acc", "val_loss", "val_acc", "lr", "grad_norm")

@@ -1,50 +1,50 @@
-"""The thread policy: idle cores shared out, but only to models with the arithmetic to use them."""
+"""The thread rule: one torch thread per training process, whatever the machine's load; the
+idle-core sample that only times the report's imports; the cost model of a step."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 import torch
 from torch import nn
 
-from optbench.engine import (
-    MIN_MACS_PER_THREAD,
-    IdleSample,
-    available_cores,
-    choose_threads,
-    idle_cores,
-)
-from optbench.engine.env import IDLE_SAMPLE_SECONDS
+from optbench.api import load_study
+from optbench.core.specs import EpochRecord, ModelSpec, OptimizerSpec, TrialSpec, TrialStarted
+from optbench.engine import THREADS, TrainOptions, available_cores, idle_cores, train_trial
+from optbench.executors import plan_resources
 from optbench.models import model_cost
-
-SEED_MLP_STEP = (784 * 128 + 128 * 10) * 64  # forward MACs of one batch of 64
-
-
-def test_a_tiny_model_gets_one_thread_however_idle_the_machine() -> None:
-    digits_step = (64 * 128 + 128 * 10) * 64
-    assert digits_step < MIN_MACS_PER_THREAD
-    assert choose_threads(1, digits_step, idle=8.0).threads == 1
+from optbench.plan import expand
 
 
-def test_idle_cores_are_shared_among_the_trials_side_by_side() -> None:
-    assert choose_threads(1, SEED_MLP_STEP, idle=2.0).threads == 2
-    assert choose_threads(2, SEED_MLP_STEP, idle=2.0).threads == 1
-    assert choose_threads(2, 100 * SEED_MLP_STEP, idle=8.0).threads == 4
+def test_every_phase_trains_with_one_thread_and_says_why(digits) -> None:
+    for executor in ("local", "ray"):
+        raw = {"name": "r", "dataset": {"name": "digits"}, "optimizers": [{"name": "adam"}]}
+        study = load_study({**raw, "executor": executor})
+        resources = plan_resources(study, expand(study), digits, parallel=1)
+        assert resources.threads == THREADS == 1
+        assert "never depend on a thread count" in resources.thread_policy
 
 
-def test_a_busy_core_is_not_counted() -> None:
-    # The plain loop's trap: two threads while another process keeps one of two cores busy.
-    choice = choose_threads(1, SEED_MLP_STEP, idle=0.9)
-    assert choice.threads == 1
-    assert "0.9 of" in choice.reason and "1 side by side" in choice.reason
+def test_a_trial_trains_with_one_thread_whatever_the_process_had(digits_spec, digits) -> None:
+    """A process left at 3 threads (a notebook, say) trains a trial exactly as one at 1."""
+    spec = TrialSpec(digits_spec, ModelSpec(hidden=(32,)), OptimizerSpec("adam"), 0, 2, 64)
 
+    def run() -> list[tuple[float, ...]]:
+        events = list(train_trial(spec, digits, TrainOptions(histogram_freq=0, monitors=False)))
+        started = next(e for e in events if isinstance(e, TrialStarted))
+        assert started.env["threads"] == 1 and started.env["numerics"]["threads"] == 1
+        return [
+            (e.train_loss, e.val_loss, e.grad_norm) for e in events if isinstance(e, EpochRecord)
+        ]
 
-def test_the_work_per_step_caps_the_threads() -> None:
-    assert choose_threads(1, 2.5 * MIN_MACS_PER_THREAD, idle=16.0).threads == 2
+    torch.set_num_threads(3)
+    busy = run()
+    assert torch.get_num_threads() == 1  # the trial set it
+    torch.set_num_threads(1)
+    assert run() == busy
 
 
 def test_idle_cores_sees_a_process_that_keeps_a_core_busy() -> None:
@@ -55,23 +55,6 @@ def test_idle_cores_sees_a_process_that_keeps_a_core_busy() -> None:
         busy.kill()
         busy.wait()
     assert 0.0 <= idle <= available_cores() - 0.5
-
-
-def test_a_sample_across_our_own_work_does_not_count_it_as_load() -> None:
-    """The driver samples idle cores while it reads the dataset: its own CPU time is not
-    another process's load. (Counting it would make this ~1 core lower than `quiet`.)"""
-    quiet = idle_cores()
-    sample = IdleSample()
-    deadline = time.process_time() + 0.3
-    while time.process_time() < deadline:  # one core busy, in this process
-        pass
-    assert sample.idle() >= quiet - 0.5
-
-
-def test_a_short_sample_is_slept_out_to_the_minimum_window() -> None:
-    started = time.monotonic()
-    IdleSample().idle()
-    assert time.monotonic() - started >= IDLE_SAMPLE_SECONDS
 
 
 def test_macs_of_a_convolution() -> None:

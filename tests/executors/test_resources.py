@@ -5,7 +5,7 @@ from __future__ import annotations
 from optbench.api import load_study
 from optbench.core.specs import ModelSpec
 from optbench.engine import MAX_REPLICAS
-from optbench.engine.stacked import EVAL_CHUNK
+from optbench.engine.trainer import EVAL_CHUNK
 from optbench.executors import plan_resources, replicas_that_fit
 from optbench.models import ModelCost, build_model, model_cost
 from optbench.plan import expand
@@ -42,6 +42,6 @@ def test_a_phase_of_a_tiny_study_gets_one_thread_and_full_groups(digits) -> None
         {"name": "r", "dataset": {"name": "digits"}, "optimizers": [{"name": "adam"}]}
     )
     resources = plan_resources(study, expand(study), digits, parallel=1)
-    assert resources.threads.threads == 1
-    assert "M MACs per step" in resources.threads.reason
+    assert resources.threads == 1
+    assert "1 thread in each training process" in resources.thread_policy
     assert resources.max_replicas == MAX_REPLICAS

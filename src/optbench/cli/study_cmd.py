@@ -78,12 +78,14 @@ def compare(
         help="Finding codes that end a trial, e.g. nan_loss,diverged.",
     ),
     stack: bool = typer.Option(
-        True, "--stack/--no-stack", help="Train compatible trials as stacked replica groups."
+        True,
+        "--stack/--no-stack",
+        help="Train compatible trials as replica groups (the same numbers either way).",
     ),
     native: bool = typer.Option(
         True,
         "--native/--no-native",
-        help="Stacked MLPs on the CPU: the compiled step (built by setup.sh) or the Python one.",
+        help="MLP groups on the CPU: the compiled step (built by setup.sh) or torch's autograd.",
     ),
     tune: str = typer.Option(
         "", "--tune", help="'lr': tune each optimizer's learning rate (equal budget), then rerun."

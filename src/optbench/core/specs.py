@@ -133,6 +133,19 @@ class TrialSpec:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> TrialSpec:
+        """The spec `to_dict()` (or its JSON, as the store keeps it) was made from: same id."""
+        model = {**raw["model"], "hidden": tuple(raw["model"]["hidden"])}
+        return cls(
+            **{
+                **raw,
+                "dataset": DatasetSpec(**raw["dataset"]),
+                "model": ModelSpec(**model),
+                "optimizer": OptimizerSpec(**raw["optimizer"]),
+            }
+        )
+
     @property
     def id(self) -> str:
         """Stable id: a hash of the resolved config (the key a study resumes by)."""
@@ -241,9 +254,10 @@ class StudySpec:
     # The homework's mistake, reproducible on purpose: each optimizer continues training the
     # previous optimizer's model (per seed) instead of starting fresh. Flagged in the report.
     reuse_model: bool = False
-    stack: bool = True  # train compatible trials as stacked replica groups (faster, same results)
-    # Stacked MLP groups on the CPU take the compiled step (engine/native) when it builds here;
-    # False keeps them on the Python path (the two agree to float32 round-off).
+    stack: bool = True  # train compatible trials as replica groups (faster, the same numbers)
+    # MLP groups on the CPU take the compiled step (engine/native) when it builds here; False
+    # keeps them on torch's autograd step (another numerics configuration: the two agree to
+    # float32 round-off).
     native: bool = True
     # Learning-rate tuning: "lr" searches `lr_grid` for every optimizer (equal budget: one
     # seed, the study's epochs, on a held-out part of the training set), then reruns the best
@@ -260,3 +274,18 @@ class StudySpec:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> StudySpec:
+        """The study `to_dict()` (or its JSON, as the store keeps it) was made from."""
+        tuples = ("seeds", "stop_on", "lr_grid")
+        return cls(
+            **{
+                **raw,
+                **{k: tuple(raw[k]) for k in tuples if k in raw},
+                "dataset": DatasetSpec(**raw["dataset"]),
+                "model": ModelSpec(**{**raw["model"], "hidden": tuple(raw["model"]["hidden"])}),
+                "optimizers": tuple(OptimizerSpec(**o) for o in raw["optimizers"]),
+                "heads": tuple(HeadSpec(**h) for h in raw.get("heads", ())),
+            }
+        )

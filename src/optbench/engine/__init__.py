@@ -8,50 +8,57 @@ from optbench.engine.callbacks import (
 )
 from optbench.engine.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from optbench.engine.env import (
-    MIN_MACS_PER_THREAD,
-    IdleSample,
-    ThreadChoice,
+    THREADS,
     available_cores,
     available_memory,
-    choose_threads,
     describe_env,
     idle_cores,
+    numerics,
     threads_restored,
     use_threads,
 )
 from optbench.engine.fingerprint import fingerprint
+from optbench.engine.group_step import can_group, group_key
 from optbench.engine.handoff import Carried, HandedOff, Handoff
 from optbench.engine.native import NativeStatus
 from optbench.engine.native import status as native_status
-from optbench.engine.trainer import MAX_REPLICAS, Event, TrainOptions, evaluate, train_trial
+from optbench.engine.trainer import (
+    MAX_REPLICAS,
+    Event,
+    TrainOptions,
+    evaluate,
+    train_group,
+    train_trial,
+)
 
 __all__ = [
     "MAX_REPLICAS",
-    "MIN_MACS_PER_THREAD",
+    "THREADS",
     "Callback",
     "Carried",
     "Checkpoint",
     "Event",
     "HandedOff",
     "Handoff",
-    "IdleSample",
     "KeepFinalWeights",
     "NativeStatus",
     "NonFiniteLossGuard",
-    "ThreadChoice",
     "TrainOptions",
     "TrialContext",
     "available_cores",
     "available_memory",
-    "choose_threads",
+    "can_group",
     "describe_env",
     "evaluate",
     "fingerprint",
+    "group_key",
     "idle_cores",
     "load_checkpoint",
     "native_status",
+    "numerics",
     "save_checkpoint",
     "threads_restored",
+    "train_group",
     "train_trial",
     "use_threads",
 ]

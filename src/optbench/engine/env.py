@@ -1,29 +1,31 @@
-"""The environment a trial ran in, and the thread policy that makes small models fast.
+"""The environment a trial ran in, its numerics configuration, and the thread rule.
 
-Small models on CPU are bound by per-op overhead, not arithmetic: a second OpenMP thread only
-pays when a step has enough arithmetic to split, and it costs dearly when the other core is
-busy (the threads spin and wait for each other; the plain loop in benchmarks/ runs 3× slower
-when another process keeps one core busy). So the driver chooses threads per trial from the
-machine (cores idle right now, trials side by side) and the model (work per step), and every
-trial records the choice in its environment.
+A trial's numbers depend on its spec and on its *numerics configuration* only: the device, the
+step path (compiled or autograd), the dtype, torch's version (and the BLAS it ships), the CPU
+(or GPU) and the compiled step's build. `numerics()` records exactly those, in every trial's
+environment; `optbench verify` compares them before it compares numbers.
+
+Threads are not in that list because they never vary: a training process uses **one** torch
+thread on the CPU, always. A GEMM or a fused optimizer kernel split over two threads can round
+differently from one thread (measured here: 4.5e-8 on the seed MLP's weights after 200 steps),
+and a thread count chosen from the machine's load would make results depend on the load. Small
+models are overhead-bound anyway: two one-thread trials on two cores beat one two-thread trial
+(see benchmarks/), so the cores are used by trials side by side.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import torch
 from threadpoolctl import threadpool_limits
 
-# Below this many multiply-accumulates per optimizer step a second thread costs more than it
-# gives (measured here: the digits MLP 64-128-10 at batch 64, 0.6 M MACs, is slower with two
-# threads; the seed MLP 784-128-10, 6.5 M MACs, is 1.2× faster; a 784-512-512-10 MLP 1.5×).
-MIN_MACS_PER_THREAD = 2_000_000
+THREADS = 1  # torch threads of every training process on the CPU (see above)
 IDLE_SAMPLE_SECONDS = 0.1
 
 
@@ -36,45 +38,22 @@ def available_cores() -> int:
 
 def idle_cores(window: float = IDLE_SAMPLE_SECONDS) -> float:
     """Cores nobody is using right now, this process included: /proc/stat sampled over
-    `window` seconds on Linux, else the cores minus the one-minute load average."""
-    sample = IdleSample()
+    `window` seconds on Linux, else the cores minus the one-minute load average. Only ever
+    used to time work that changes no result (the report's imports)."""
+    before = _cpu_times_or_none()
     time.sleep(window)
-    return sample.idle(count_own=True)
-
-
-class IdleSample:
-    """Idle cores, measured across work this process does itself (reading the dataset).
-
-    Created before that work and read after it: the machine's busy time minus this process's
-    own CPU time is what others use. So the measurement costs no waiting of its own, except
-    that a window shorter than `IDLE_SAMPLE_SECONDS` is slept out (/proc/stat counts in
-    10 ms ticks).
-    """
-
-    def __init__(self) -> None:
-        self._wall, self._own = time.monotonic(), _own_cpu_seconds()
-        self._machine = _cpu_times_or_none()
-
-    def idle(self, count_own: bool = False) -> float:
-        """`count_own`: this process's own use counts as load too."""
-        rest = IDLE_SAMPLE_SECONDS - (time.monotonic() - self._wall)
-        if rest > 0:
-            time.sleep(rest)
-        cores = available_cores()
-        after = _cpu_times_or_none()
-        if self._machine is None or after is None:
-            try:
-                return max(0.0, cores - os.getloadavg()[0])
-            except OSError:
-                return float(cores)
-        busy, total = after[0] - self._machine[0], after[1] - self._machine[1]
-        if total <= 0:
+    after = _cpu_times_or_none()
+    cores = available_cores()
+    if before is None or after is None:
+        try:
+            return max(0.0, cores - os.getloadavg()[0])
+        except OSError:
             return float(cores)
-        wall, own = time.monotonic() - self._wall, _own_cpu_seconds() - self._own
-        # /proc/stat counts every CPU of the machine; scale to the cores this process may use.
-        machine = os.cpu_count() or cores
-        others = busy / total * machine - (0.0 if count_own else own / wall)  # in cores
-        return max(0.0, min(float(cores), machine - max(0.0, others)))
+    busy, total = after[0] - before[0], after[1] - before[1]
+    if total <= 0:
+        return float(cores)
+    machine = os.cpu_count() or cores  # /proc/stat counts every CPU of the machine
+    return max(0.0, min(float(cores), machine - busy / total * machine))
 
 
 def _cpu_times_or_none() -> tuple[int, int] | None:
@@ -84,12 +63,6 @@ def _cpu_times_or_none() -> tuple[int, int] | None:
         return None
 
 
-def _own_cpu_seconds() -> float:
-    """CPU time of this process, all its threads (not its children)."""
-    times = os.times()
-    return times.user + times.system
-
-
 def _cpu_times() -> tuple[int, int]:
     """(busy, total) jiffies of all CPUs, from the first line of /proc/stat."""
     with open("/proc/stat", encoding="ascii") as stat:
@@ -97,29 +70,6 @@ def _cpu_times() -> tuple[int, int]:
     idle = fields[3] + fields[4]  # idle + iowait
     total = sum(fields[:8])  # guest time is already counted in user/nice
     return total - idle, total
-
-
-@dataclass(frozen=True)
-class ThreadChoice:
-    threads: int
-    reason: str
-
-
-def choose_threads(parallel_trials: int, macs_per_step: float, idle: float) -> ThreadChoice:
-    """Threads per trial (or replica group) when `parallel_trials` run side by side.
-
-    Idle cores are shared out among the trials, but only when a step has the arithmetic to
-    use them (`MIN_MACS_PER_THREAD` each); otherwise, and on a busy machine, one thread.
-    """
-    parallel = max(1, parallel_trials)
-    share = round(idle) // parallel
-    by_work = int(macs_per_step // MIN_MACS_PER_THREAD)
-    threads = max(1, min(share, by_work))
-    reason = (
-        f"{threads} thread(s) per trial: {parallel} side by side, {idle:.1f} of "
-        f"{available_cores()} cores idle at start, {macs_per_step / 1e6:.1f} M MACs per step"
-    )
-    return ThreadChoice(threads, reason)
 
 
 def use_threads(threads: int) -> None:
@@ -147,7 +97,7 @@ def threads_restored() -> Iterator[None]:
             torch.set_num_threads(threads)
 
 
-def describe_env(threads: int, device: str, policy: str = "") -> dict[str, object]:
+def describe_env(threads: int, device: str, policy: str = "", step: str = "") -> dict[str, object]:
     env: dict[str, object] = {
         "torch": torch.__version__,
         "python": platform.python_version(),
@@ -155,10 +105,46 @@ def describe_env(threads: int, device: str, policy: str = "") -> dict[str, objec
         "device": device,
         "threads": threads,
         "cores": available_cores(),
+        "numerics": numerics(device, step, threads),
     }
     if policy:
         env["thread_policy"] = policy
     return env
+
+
+def numerics(device: str, step: str, threads: int = THREADS) -> dict[str, object]:
+    """What a trial's numbers may depend on besides its spec (see the module's docstring)."""
+    kind = torch.device(device).type
+    config: dict[str, object] = {
+        "device": kind,
+        "step": step,
+        "dtype": "float32",
+        "torch": torch.__version__,
+        "threads": threads,
+        "cpu": cpu_name(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+    }
+    if kind == "cuda":
+        config["gpu"] = torch.cuda.get_device_name(torch.device(device))
+        config["cuda"] = torch.version.cuda
+    if step == "native":
+        from optbench.engine import native  # its key names the compiled step's build
+
+        config["native_build"] = native.build_key()
+    return config
+
+
+@functools.cache
+def cpu_name() -> str:
+    """The CPU's vendor and model, as the kernel reports them (`AMD EPYC`, `Intel(R) Xeon…`)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def available_memory(device: str = "cpu") -> int:

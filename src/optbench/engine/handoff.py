@@ -6,22 +6,18 @@ other trains one and then sits idle. An executor balances that by asking the bus
 as `Carried` states, yields a `HandedOff` event for each, and goes on with the rest; the
 executor continues each carried replica in the idle worker.
 
-Nothing about a trial's results depends on the move. A Carried holds the replica's checkpoint
-(weights, optimizer state, batch order: a resume is bit for bit) and its monitors as they are
-(history, findings already raised), so findings come out as in an uninterrupted run. And a
-replica's arithmetic does not depend on which replicas share its group: with this machine's
-BLAS the numbers are equal bit for bit, for a shared batch and for a batch per replica
-(tests/engine/test_handoff.py, tests/e2e/test_pool_handoff.py check it; a BLAS that blocked
-its GEMMs by their width could differ in the last bit, as stacked and separate runs may).
+Nothing about a trial's results depends on the move. A Carried holds the replica's checkpoint:
+weights, optimizer state, batch order, random stream and its monitors as they are (history,
+findings already raised), so a moved trial ends with the numbers and findings of one that
+stayed. And a replica's arithmetic never depends on which replicas share its group
+(engine/group_step.py; tests/engine/test_reproducible.py checks it on the seed's shape).
 """
 
 from __future__ import annotations
 
-import pickle
 from dataclasses import dataclass
 
-from optbench.core.specs import Finding, TrialSpec
-from optbench.engine.callbacks import Callback
+from optbench.core.specs import TrialSpec
 
 
 @dataclass(frozen=True)
@@ -29,24 +25,7 @@ class Carried:
     """A replica between two groups: everything needed to continue it."""
 
     spec: TrialSpec
-    checkpoint: bytes  # see engine/checkpoint.py (it holds the epoch it continues after)
-    monitors: bytes  # pickled (callbacks, findings so far, how many were already reported)
-
-    @staticmethod
-    def pack(
-        spec: TrialSpec,
-        checkpoint: bytes,
-        callbacks: list[Callback],
-        findings: list[Finding],
-        reported: int,
-    ) -> Carried:
-        # Pickled as one object so the monitors keep sharing their History on the other side.
-        return Carried(spec, checkpoint, pickle.dumps((callbacks, findings, reported)))
-
-    def unpack_monitors(self) -> tuple[list[Callback], list[Finding], int]:
-        """Fresh copies every call: a group that is re-run after an error starts clean."""
-        callbacks, findings, reported = pickle.loads(self.monitors)
-        return callbacks, findings, reported
+    checkpoint: bytes  # see engine/checkpoint.py (the epoch it continues after, its monitors)
 
 
 @dataclass(frozen=True)

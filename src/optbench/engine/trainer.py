@@ -1,7 +1,12 @@
-"""Train one trial: a fresh seeded model, a seeded batch order, metrics per epoch.
+"""Train trials: fresh seeded models, seeded batch orders, metrics per epoch — one loop.
 
-This is the paired, fair comparison of the architecture doc: for one seed, every trial builds
-bit-identical initial weights and sees the same batches, so the optimizer is the only
+Every trial trains in a *group* of replicas that step in lockstep (engine/group_step.py): a
+trial alone is a group of one. A replica's numbers depend on its spec and the numerics
+configuration only (device, step path, dtype, library versions, CPU): never on the replicas
+beside it, the process it runs in, when it moved, or how often it was stopped and resumed.
+
+This is also the paired, fair comparison of the architecture doc: for one seed, every trial
+builds bit-identical initial weights and sees the same batches, so the optimizer is the only
 difference. Events are yielded (not written) so any executor can ship them to the driver.
 """
 
@@ -9,7 +14,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -17,42 +22,43 @@ from torch import nn
 
 from optbench.core.specs import EpochRecord, TrialResult, TrialSpec, TrialStarted
 from optbench.data import Dataset
-from optbench.engine.batches import BatchOrder
-from optbench.engine.callbacks import Callback, NonFiniteLossGuard, TrialContext
-from optbench.engine.checkpoint import load_checkpoint, restore, save_checkpoint
+from optbench.engine.callbacks import Callback
+from optbench.engine.checkpoint import load_checkpoint
 from optbench.engine.env import describe_env, use_threads
-from optbench.engine.fast_step import unhooked_step
 from optbench.engine.fingerprint import fingerprint
-from optbench.models import LOSSES, LossInfo, build_model
-from optbench.optim import build_optimizer
+from optbench.engine.group_step import GroupStep, choose_step
+from optbench.engine.handoff import Carried, HandedOff, Handoff
+from optbench.engine.replica import Replica, build_replica, findings_since_report, first_loss
+from optbench.models import LossInfo
 from optbench.store.tensorboard import histogram
 
 Event = TrialStarted | EpochRecord | TrialResult
+CallbacksFor = Callable[[TrialSpec], Sequence[Callback]]
 
 # Gradient norms are sampled, not taken every step: a norm over all parameters costs about as
 # much as a small optimizer step, and a sample every few dozen steps describes an epoch well.
 GRAD_NORM_EVERY = 32
 EVAL_CHUNK = 4096  # validation batch: large, since no gradients are kept
-
-
-# The most replicas one group trains. Memory caps it further for big models (see the driver);
-# for the MLPs that stack (a 784-128-10 replica with Adam state needs ~2.4 MB) this cap is what
-# applies: it keeps one group's step short enough for live progress and fair sharing.
+# The most replicas one group trains. Memory caps it further for big models (see
+# executors/resources.py); for the MLPs that group (a 784-128-10 replica with Adam state
+# needs ~2.4 MB) this cap is what applies: it keeps one group's step short enough for live
+# progress and fair sharing.
 MAX_REPLICAS = 32
 
 
 @dataclass(frozen=True)
 class TrainOptions:
-    """How to run (not what): these never change a trial's results, so they are not in its id."""
+    """How to run (not what): these never change a trial's results, so they are not in its id
+    (the step path is recorded in each trial's environment as part of its numerics)."""
 
-    threads: int = 1
+    threads: int = 1  # torch threads of a training process (see engine/env.py)
     thread_policy: str = ""  # why `threads` (recorded in each trial's environment)
     histogram_freq: int = 1  # epochs between weight/gradient histograms; 0 = never
     monitors: bool = True  # attach optbench.diagnose's runtime monitors
     stop_on: tuple[str, ...] = ("train.nan_loss",)  # finding codes that end a trial
     checkpoint_every: int = 1  # epochs between checkpoints sent to the driver; 0 = never
-    stack: bool = True  # train compatible trials as stacked replica groups
-    native: bool = True  # stacked MLPs on the CPU: the compiled step, where it builds
+    stack: bool = True  # train compatible trials as replica groups (one process, one loop)
+    native: bool = True  # MLP groups on the CPU: the compiled step, where it builds
     max_replicas: int = MAX_REPLICAS  # per group: what fits the memory, at most MAX_REPLICAS
 
 
@@ -64,134 +70,202 @@ def train_trial(
     initial_state: dict[str, torch.Tensor] | None = None,
     resume: bytes | None = None,
 ) -> Iterator[Event]:
-    """Train `spec` on `data`, yielding TrialStarted, one EpochRecord per epoch, a TrialResult.
+    """Train `spec` alone, yielding TrialStarted, one EpochRecord per epoch, a TrialResult.
 
     `resume`: checkpoint bytes of this trial; training continues after its epoch and gives the
-    same numbers as an uninterrupted run. `initial_state` replaces the fresh seeded weights:
-    only for `reuse_model` studies, which reproduce the homework's mistake of training one
-    model through several optimizers.
+    same numbers and findings as an uninterrupted run. `initial_state` replaces the fresh
+    seeded weights: only for `reuse_model` studies, which reproduce the homework's mistake of
+    training one model through several optimizers.
+    """
+    yield from train_group(  # type: ignore[misc]
+        [spec],
+        data,
+        options,
+        lambda _spec: callbacks,
+        {spec.id: resume} if resume is not None else None,
+        initial_states={spec.id: initial_state} if initial_state is not None else None,
+    )
+
+
+def train_group(
+    specs: Sequence[TrialSpec],
+    data: Dataset,
+    options: TrainOptions = TrainOptions(),
+    callbacks_for: CallbacksFor | None = None,
+    resume: Mapping[str, bytes] | None = None,
+    *,
+    carried: Sequence[Carried] = (),
+    handoff: Handoff | None = None,
+    initial_states: Mapping[str, dict[str, torch.Tensor]] | None = None,
+) -> Iterator[Event | HandedOff]:
+    """Train `specs` (and the `carried` replicas another group handed off) as one group.
+
+    `callbacks_for(spec)` gives each new replica its own monitors. `resume` checkpoints, and
+    carried replicas, must all continue after the same epoch (the executor groups them so).
+    With `handoff`, the group gives replicas away between epochs when asked
+    (engine/handoff.py).
     """
     use_threads(options.threads)
-    device = torch.device(spec.device)
+    device = torch.device((specs or [c.spec for c in carried])[0].device)
     x_train, y_train = data.train.x.to(device), data.train.y.to(device)
     x_val, y_val = data.test.x.to(device), data.test.y.to(device)
-    model = build_model(spec.model, data.input_shape, data.num_classes, seed=spec.seed).to(device)
-    if initial_state is not None:
-        model.load_state_dict(initial_state)
-    optimizer = build_optimizer(spec.optimizer, model.parameters())
-    loss = LOSSES.get(spec.loss)
-    order = BatchOrder(len(y_train), spec.batch_size, spec.seed)
-    # The probe is epoch 1's first batch, from a fresh generator: the same after a resume.
-    probe = next(BatchOrder(len(y_train), spec.batch_size, spec.seed).epoch(y_train.device))
-    ctx = TrialContext(
-        spec=spec,
-        model=model,
-        optimizer=optimizer,
-        num_classes=data.num_classes,
-        probe=(x_train[probe], y_train[probe]),
-    )
-    callbacks = [NonFiniteLossGuard(), *callbacks]
+    resume, initial_states = resume or {}, initial_states or {}
 
-    init_print = fingerprint(model)
-    try:
-        first_loss = _loss_on(model, loss, *ctx.probe)
-    except Exception:  # head/loss/labels do not fit: the setup check says why and stops it
-        first_loss = math.nan
+    def build(spec: TrialSpec) -> Replica:
+        callbacks = list(callbacks_for(spec)) if callbacks_for else []
+        return build_replica(spec, data, x_train, y_train, callbacks, initial_states.get(spec.id))
+
+    replicas = [build(spec) for spec in specs]
+    starts = [(fingerprint(rep.model), first_loss(rep)) for rep in replicas]
     done = 0
-    if resume is not None:
-        checkpoint = load_checkpoint(resume, source=f"checkpoint of trial {spec.id}")
-        restore(checkpoint, model, optimizer, order)
-        done, ctx.step = checkpoint.epoch, checkpoint.step
-    else:
-        for cb in callbacks:
-            ctx.findings += cb.on_trial_start(ctx, first_loss)
-    env = describe_env(options.threads, spec.device, options.thread_policy)
-    yield TrialStarted(spec.id, init_print, first_loss, env, resumed_from=done)
-    if ctx.stop_reason:  # refused before the first step (the setup check): train nothing
-        yield TrialResult(spec.id, "stopped", init_print, ctx.stop_reason, ctx.findings)
-        return
+    for rep in replicas:
+        if (blob := resume.get(rep.spec.id)) is not None:
+            done = rep.restore(load_checkpoint(blob, source=f"checkpoint of trial {rep.spec.id}"))
+    for state in carried:
+        rep = build(state.spec)
+        done = rep.restore(load_checkpoint(state.checkpoint, source=f"carried {state.spec.id}"))
+        replicas.append(rep)
+    step = choose_step(replicas, x_train, y_train, options.native)
+    env = describe_env(options.threads, str(device), options.thread_policy, step=step.name)
+    env["replicas"] = len(replicas)
+    for rep, (init_print, loss) in zip(replicas, starts, strict=False):  # the ones starting here
+        if not done:
+            for cb in rep.callbacks:
+                rep.ctx.findings += cb.on_trial_start(rep.ctx, loss)
+        yield TrialStarted(rep.spec.id, init_print, loss, env, resumed_from=done)
+    yield from _results(rep for rep in replicas if _refused(rep))
 
-    reported = 0  # findings already sent with an earlier record
-    for epoch in range(done + 1, spec.epochs + 1):
-        record = _train_epoch(ctx, loss, order, x_train, y_train, epoch, callbacks)
-        record.val_loss, record.val_acc = evaluate(model, loss, x_val, y_val)
-        if options.histogram_freq and epoch % options.histogram_freq == 0:
-            record.histograms = _histograms(model)
-        for cb in callbacks:
-            ctx.findings += cb.on_epoch_end(ctx, record)
-        record.findings, reported = ctx.findings[reported:], len(ctx.findings)
-        last = epoch == spec.epochs or ctx.stop_reason
-        if options.checkpoint_every and (epoch % options.checkpoint_every == 0 or last):
-            record.checkpoint = save_checkpoint(epoch, ctx.step, model, optimizer, order)
-        yield record
-        if ctx.stop_reason:
+    epochs = replicas[0].spec.epochs
+    for epoch in range(done + 1, epochs + 1):
+        live = [rep for rep in replicas if not rep.stopped]
+        if not live:
             break
-    status = "stopped" if ctx.stop_reason else "finished"
-    yield TrialResult(spec.id, status, fingerprint(model), ctx.stop_reason, ctx.findings[reported:])
+        _train_epoch(step, live, x_train, y_train)
+        for rep in live:
+            yield _finish_epoch(rep, epoch, x_val, y_val, options)
+        yield from _results(rep for rep in live if rep.stopped)
+        live = [rep for rep in live if not rep.stopped]
+        given = handoff.take(len(live)) if handoff and live and epoch < epochs else 0
+        for rep in live[len(live) - given :]:
+            replicas.remove(rep)
+            yield HandedOff(Carried(rep.spec, rep.checkpoint(epoch)))
+    yield from _results(rep for rep in replicas if not rep.stopped)
 
 
-def _loss_on(model: nn.Module, loss: LossInfo, x: torch.Tensor, y: torch.Tensor) -> float:
-    """Loss of the model as it is now on (x, y): the untrained model's first-batch loss."""
-    with torch.no_grad():
-        outputs = model(x)
-        return float(loss.loss(outputs, loss.encode(y, outputs)))
+def _refused(rep: Replica) -> bool:
+    """A replica the setup check stopped before its first step: it trains nothing."""
+    rep.stopped = bool(rep.ctx.stop_reason)
+    return rep.stopped
+
+
+def _results(replicas: Iterator[Replica]) -> Iterator[TrialResult]:
+    for rep in replicas:
+        status = "stopped" if rep.ctx.stop_reason else "finished"
+        yield TrialResult(
+            rep.spec.id,
+            status,
+            fingerprint(rep.model),
+            rep.ctx.stop_reason,
+            findings_since_report(rep),
+        )
 
 
 def _train_epoch(
-    ctx: TrialContext,
-    loss_info: LossInfo,
-    order: BatchOrder,
-    x: torch.Tensor,
-    y: torch.Tensor,
-    epoch: int,
-    callbacks: Sequence[Callback],
-) -> EpochRecord:
-    """One pass over the training set; train metrics are running means, as Keras reports."""
-    model, optimizer = ctx.model, ctx.optimizer
-    model.train()
-    loss_sum = torch.zeros((), dtype=torch.float64, device=x.device)
-    correct = torch.zeros((), dtype=torch.int64, device=x.device)
-    norms: list[torch.Tensor] = []
-    sampled = [cb for cb in callbacks if cb.sample_every]
-    step = unhooked_step(optimizer)
+    step: GroupStep, replicas: list[Replica], x: torch.Tensor, y: torch.Tensor
+) -> None:
+    """One pass over the training set for every replica, in lockstep. Each replica's totals,
+    sampled gradient norms and share of the time land on it; a replica a monitor stops
+    mid-epoch trains no further batch."""
+    for rep in replicas:
+        rep.reset_totals()
+        rep.norms = []
+    batches = dict(zip(map(id, replicas), _epoch_batches(replicas, x.device), strict=True))
+    sampled = [(rep, cb) for rep in replicas for cb in rep.callbacks if cb.sample_every]
+    periods = {cb.sample_every for _, cb in sampled}  # a few values: checked per step, not R×
+    active = list(replicas)
     start = time.perf_counter()
-    for batch_index, idx in enumerate(order.epoch(x.device)):
-        xb, yb = x.index_select(0, idx), y.index_select(0, idx)  # ~2× faster than x[idx]
-        optimizer.zero_grad(set_to_none=True)
-        outputs = model(xb)
-        loss = loss_info.loss(outputs, loss_info.encode(yb, outputs))
-        loss.backward()
+    for batch_index in range(len(replicas[0].order)):
+        outputs = step(active, [batches[id(rep)][batch_index] for rep in active])
         if batch_index % GRAD_NORM_EVERY == 0:
-            norms.append(_grad_norm(model))
-        watching = [cb for cb in sampled if batch_index % cb.sample_every == 0] if sampled else ()
-        for cb in watching:
-            ctx.findings += cb.on_after_backward(ctx, loss, outputs)
-        step()
-        ctx.step += 1
-        for cb in watching:
-            ctx.findings += cb.on_step_end(ctx, loss)
-        with torch.no_grad():
-            loss_sum += loss.detach() * len(idx)
-            correct += loss_info.correct(outputs, yb)
-        if ctx.stop_reason:
-            break
-    n = len(y)
-    return EpochRecord(
-        trial_id=ctx.spec.id,
-        epoch=epoch,
-        train_loss=float(loss_sum) / n,
-        train_acc=int(correct) / n,
-        val_loss=math.nan,
-        val_acc=math.nan,
-        seconds=time.perf_counter() - start,
-        lr=float(optimizer.param_groups[0]["lr"]),
-        grad_norm=float(torch.stack(norms).mean()) if norms else math.nan,
-    )
+            for rep in active:
+                rep.norms.append(grad_norm(rep.model))
+        due = any(batch_index % p == 0 for p in periods)
+        out = dict(zip(map(id, active), outputs, strict=True))
+        watching = [
+            (rep, cb, out[id(rep)])
+            for rep, cb in (sampled if due else ())
+            if batch_index % cb.sample_every == 0 and id(rep) in out  # type: ignore[operator]
+        ]
+        for rep, cb, o in watching:
+            rep.ctx.findings += cb.on_after_backward(rep.ctx, o.loss, o.outputs)
+        for rep in active:
+            rep.step()
+            rep.ctx.step += 1
+        for rep, cb, o in watching:
+            rep.ctx.findings += cb.on_step_end(rep.ctx, o.loss)
+        if any(rep.ctx.stop_reason for rep in active):  # a monitor's stop policy ended it
+            active = [rep for rep in active if not rep.ctx.stop_reason]
+            if not active:
+                break
+    seconds = (time.perf_counter() - start) / len(replicas)  # the group's time, shared out
+    for rep in replicas:
+        rep.seconds = seconds
 
 
-def _grad_norm(model: nn.Module) -> torch.Tensor:
+def _epoch_batches(replicas: list[Replica], device: torch.device) -> list[list[torch.Tensor]]:
+    """Each replica's batches for this epoch, from its own generator. Replicas whose
+    generators stand at the same state (trials of one seed) get the very same index tensors,
+    so a group step may gather such a batch once for all of them."""
+    orders: list[list[torch.Tensor]] = []
+    seen: list[tuple[torch.Tensor, list[torch.Tensor]]] = []
+    for rep in replicas:
+        state = rep.order.get_state()
+        batches = list(rep.order.epoch(device))
+        twin = next((b for s, b in seen if torch.equal(s, state)), None)
+        orders.append(twin if twin is not None else batches)
+        if twin is None:
+            seen.append((state, batches))
+    return orders
+
+
+def grad_norm(model: nn.Module) -> torch.Tensor:
+    """The global gradient norm of a model: the norm of its parameters' gradient norms."""
     grads = [p.grad for p in model.parameters() if p.grad is not None]
+    if not grads:
+        return torch.tensor(math.nan)
     return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+
+
+def _finish_epoch(
+    rep: Replica,
+    epoch: int,
+    x_val: torch.Tensor,
+    y_val: torch.Tensor,
+    options: TrainOptions,
+) -> EpochRecord:
+    train_loss, train_acc = rep.train_metrics()
+    val_loss, val_acc = evaluate(rep.model, rep.loss, x_val, y_val)
+    record = EpochRecord(
+        trial_id=rep.spec.id,
+        epoch=epoch,
+        train_loss=train_loss,
+        train_acc=train_acc,
+        val_loss=val_loss,
+        val_acc=val_acc,
+        seconds=rep.seconds,
+        lr=float(rep.optimizer.param_groups[0]["lr"]),
+        grad_norm=float(torch.stack(rep.norms).mean()) if rep.norms else math.nan,
+    )
+    if options.histogram_freq and epoch % options.histogram_freq == 0:
+        record.histograms = _histograms(rep.model)
+    for cb in rep.callbacks:
+        rep.ctx.findings += cb.on_epoch_end(rep.ctx, record)
+    record.findings = findings_since_report(rep)
+    rep.stopped = bool(rep.ctx.stop_reason)
+    last = epoch == rep.spec.epochs or rep.stopped
+    if options.checkpoint_every and (epoch % options.checkpoint_every == 0 or last):
+        record.checkpoint = rep.checkpoint(epoch)
+    return record
 
 
 @torch.no_grad()

@@ -20,9 +20,8 @@ from optbench.engine import (
     Handoff,
     TrainOptions,
     load_checkpoint,
-    train_trial,
+    train_group,
 )
-from optbench.engine.stacked import can_stack, train_group
 
 
 @dataclass(frozen=True)
@@ -90,33 +89,26 @@ def run_group(
     carried: Sequence[Carried] = (),
     handoff: Handoff | None = None,
 ) -> Iterator[Event | HandedOff]:
-    """Train one planned group: a single trial alone, several as stacked replicas; and the
-    `carried` replicas another group handed off (see engine/handoff.py). With `handoff`, a
-    stacked group gives replicas away when asked, as HandedOff events.
+    """Train one planned group (one trial, or several as replicas in lockstep) and the
+    `carried` replicas another group handed off (see engine/handoff.py). With `handoff`, the
+    group gives replicas away when asked, as HandedOff events.
 
     An exception in a group of several trials re-runs its unfinished trials one by one (from
-    where this run started them), so only the trial that raises is recorded as failed; alone,
-    a trial that raises fails with its error. The study goes on either way.
+    where this run started them: a replica computes the same alone as in its group), so only
+    the trial that raises is recorded as failed; alone, a trial that raises fails with its
+    error. The study goes on either way.
     """
     ended: set[str] = set()
     try:
-        # A stackable trial trains stacked even alone (R = 1): its numbers then do not depend
-        # on which trials shared its group, so a resumed study regroups freely and still
-        # reproduces an uninterrupted run bit for bit.
-        if carried or (options.stack and all(can_stack(t) for t in group)):
-            events = train_group(
-                group,
-                data,
-                options,
-                lambda _spec: monitors_for(options),
-                dict(resume),
-                carried=carried,
-                handoff=handoff,
-            )
-        else:
-            (trial,) = group
-            callbacks = monitors_for(options)
-            events = train_trial(trial, data, options, callbacks, resume=resume.get(trial.id))
+        events = train_group(
+            group,
+            data,
+            options,
+            lambda _spec: monitors_for(options),
+            resume,
+            carried=carried,
+            handoff=handoff,
+        )
         for event in events:
             if isinstance(event, TrialResult | HandedOff):
                 ended.add(event.trial_id)  # a replica handed off is now another group's
@@ -129,7 +121,7 @@ def run_group(
         if len(group) + len(carried) == 1:
             yield from (failed(t, exc) for t in [*unfinished, *(c.spec for c in left)])
             return
-        for trial in unfinished:  # R = 1 stacked runs give the same numbers as the group
+        for trial in unfinished:
             yield from run_group([trial], data, options, resume)
         for state in left:
             yield from run_group([], data, options, resume, carried=[state])

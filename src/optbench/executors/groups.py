@@ -1,11 +1,11 @@
-"""Replica groups: which trials train together as one stacked computation.
+"""Replica groups: which trials train together, in lockstep, in one process.
 
 Trials that share dataset, architecture, batch size and epochs (and resume from the same
 epoch) form groups of at most `max_replicas` (what fits the memory, at most MAX_REPLICAS;
-the driver sizes it), split evenly over the workers so every core
-gets work. Groups are made per seed: replicas of one seed see the same batches, so their
-first layer is one wide GEMM (see engine/stacked.py), which is what makes large sweeps fast.
-Anything that cannot stack (other models, losses, reuse_model chains) runs alone.
+the driver sizes it), split evenly over the workers so every core gets work. Groups are made
+per seed: replicas of one seed see the same batches, which a group step gathers once.
+Anything that gains nothing from a group step (other models, losses, reuse_model chains)
+runs alone. Grouping never changes a trial's numbers (engine/group_step.py).
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 from optbench.core.specs import TrialSpec
-from optbench.engine import TrainOptions
-from optbench.engine.stacked import can_stack, stack_key
+from optbench.engine import TrainOptions, can_group, group_key
 
 
 def plan_groups(
@@ -24,14 +23,14 @@ def plan_groups(
     resume_epochs: Mapping[str, int] | None = None,
     options: TrainOptions = TrainOptions(),
 ) -> list[list[TrialSpec]]:
-    """Groups to run: stacked buckets (unless `options.stack` is off) of at most
+    """Groups to run: buckets (unless `options.stack` is off) of at most
     `options.max_replicas`, balanced over `workers`; then the trials that run alone."""
     resume_epochs = resume_epochs or {}
     buckets: dict[tuple[object, ...], list[TrialSpec]] = {}
     singles: list[list[TrialSpec]] = []
     for trial in trials:
-        if options.stack and can_stack(trial):
-            key = (*stack_key(trial), trial.seed, resume_epochs.get(trial.id, 0))
+        if options.stack and can_group(trial):
+            key = (*group_key(trial), trial.seed, resume_epochs.get(trial.id, 0))
             buckets.setdefault(key, []).append(trial)
         else:
             singles.append([trial])

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import torch
 
 from optbench.core.errors import DataError, TrainingError
-from optbench.core.specs import TrialSpec
+from optbench.core.specs import EpochRecord, TrialSpec
 from optbench.data import Dataset
-from optbench.engine import Event, KeepFinalWeights, load_checkpoint, train_trial
+from optbench.engine import Event, load_checkpoint, train_trial
 from optbench.executors.base import (
     DatasetCache,
     RunRequest,
@@ -47,21 +47,24 @@ class LocalExecutor:
 def _run_alone(
     trial: TrialSpec, data: Dataset, request: RunRequest, final_states: dict[str, State]
 ) -> Iterator[Event]:
-    """One unstacked trial; its final weights are kept, as a reuse_model chain's next link
-    starts from them (reuse_model studies never stack)."""
-    keep = KeepFinalWeights()
+    """One trial on its own; its final weights (from its last checkpoint) are kept, as a
+    reuse_model chain's next link starts from them (reuse_model studies never group)."""
+    last: bytes | None = None
     try:
         initial = _initial_state(trial, final_states)
         resume = request.resume.get(trial.id)
-        callbacks = [keep, *monitors_for(request.options)]
-        yield from train_trial(trial, data, request.options, callbacks, initial, resume)
+        callbacks = monitors_for(request.options)
+        for event in train_trial(trial, data, request.options, callbacks, initial, resume):
+            if isinstance(event, EpochRecord) and event.checkpoint is not None:
+                last = event.checkpoint
+            yield event
     except DataError:
         raise
     except Exception as exc:
         # One broken trial is recorded as failed; the study goes on.
         yield failed(trial, exc)
-    if keep.state is not None:
-        final_states[trial.id] = keep.state
+    if last is not None:
+        final_states[trial.id] = load_checkpoint(last).model
 
 
 def _initial_state(trial: TrialSpec, final_states: dict[str, State]) -> State | None:

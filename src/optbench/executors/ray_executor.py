@@ -1,6 +1,6 @@
 """The Ray executor: a study's trials as Ray tasks on a cluster, their epochs streamed back.
 
-Each planned group (one trial, or several as stacked replicas) becomes one Ray task that asks
+Each planned group (one trial, or several as replicas in lockstep) becomes one Ray task that asks
 for the study's `num_cpus`/`num_gpus`. Tasks are streaming generators, so the driver records
 every epoch the moment it finishes, wherever it ran; the driver stays the only writer.
 

@@ -74,7 +74,7 @@ def train_remote(
     resume: Mapping[str, bytes],
     initial: bytes | None,
 ) -> Iterator[Event]:
-    """Train `group` (one trial, or several as stacked replicas) and yield its events.
+    """Train `group` (one trial, or several as replicas in lockstep) and yield its events.
 
     An exception fails the group's trials that have not ended, with its message; only a dead
     worker or node ends the task without TrialResults, and the driver then retries it.

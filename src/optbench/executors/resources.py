@@ -1,8 +1,9 @@
 """How a phase of a study uses the machine: threads per trial and replicas per group.
 
-Both are chosen from the machine as it is at the start (idle cores, free memory) and from the
-biggest model of the phase (its arithmetic and memory per example), and never change what a
-trial computes, only how fast: they are in TrainOptions, not in trial ids.
+Threads: one per training process, always (engine/env.py says why: results must not depend
+on a thread count, and small models are overhead-bound anyway). Replicas per group: what fits
+the free memory, for the biggest model of the phase. Neither changes what a trial computes,
+only how fast: they are in TrainOptions, not in trial ids.
 """
 
 from __future__ import annotations
@@ -12,14 +13,8 @@ from dataclasses import dataclass
 
 from optbench.core.specs import StudySpec, TrialSpec
 from optbench.data import Dataset
-from optbench.engine import (
-    MAX_REPLICAS,
-    ThreadChoice,
-    available_memory,
-    choose_threads,
-    idle_cores,
-)
-from optbench.engine.stacked import EVAL_CHUNK
+from optbench.engine import MAX_REPLICAS, THREADS, available_memory
+from optbench.engine.trainer import EVAL_CHUNK
 from optbench.models import ModelCost, build_model, model_cost
 
 # Groups may use half the free memory between them: the rest is for the dataset copies of the
@@ -29,23 +24,18 @@ MEMORY_SHARE = 0.5
 
 @dataclass(frozen=True)
 class Resources:
-    threads: ThreadChoice
+    threads: int
+    thread_policy: str  # why, in words (recorded in each trial's environment)
     max_replicas: int
 
 
 def plan_resources(
-    study: StudySpec,
-    todo: Sequence[TrialSpec],
-    data: Dataset,
-    parallel: int,
-    idle: float | None = None,
+    study: StudySpec, todo: Sequence[TrialSpec], data: Dataset, parallel: int
 ) -> Resources:
-    """Threads per trial and the largest replica group, for `parallel` groups side by side.
-    `idle`: idle cores measured already (see engine.IdleSample); else measured now."""
+    """Threads per trial and the largest replica group, for `parallel` groups side by side."""
     cost = _biggest(todo, data)
     batch = max(t.batch_size for t in todo)
-    threads = _threads(study, cost, batch, parallel, idle)
-    return Resources(threads, _max_replicas(study, cost, batch, parallel))
+    return Resources(THREADS, _thread_policy(study), _max_replicas(study, cost, batch, parallel))
 
 
 def replicas_that_fit(cost: ModelCost, batch_size: int, memory: int, parallel: int) -> int:
@@ -63,15 +53,11 @@ def _biggest(todo: Sequence[TrialSpec], data: Dataset) -> ModelCost:
     return max(costs, key=lambda c: (c.macs, c.parameters))
 
 
-def _threads(
-    study: StudySpec, cost: ModelCost, batch: int, parallel: int, idle: float | None
-) -> ThreadChoice:
-    if study.executor == "ray":  # each task runs where Ray puts it, on the CPUs it asked for
-        threads = max(1, int(study.num_cpus))
-        return ThreadChoice(threads, f"{threads} thread(s) per Ray task: its num_cpus")
+def _thread_policy(study: StudySpec) -> str:
     if study.device != "cpu":
-        return ThreadChoice(1, "1 thread: the work runs on the accelerator")
-    return choose_threads(parallel, cost.macs * batch, idle_cores() if idle is None else idle)
+        return "1 thread: the work runs on the accelerator"
+    where = "each Ray task" if study.executor == "ray" else "each training process"
+    return f"1 thread in {where}: results never depend on a thread count (engine/env.py)"
 
 
 def _max_replicas(study: StudySpec, cost: ModelCost, batch: int, parallel: int) -> int:

@@ -1,12 +1,12 @@
-"""The native training step of stacked MLPs: built once per machine, optional.
+"""The native training step of MLP replica groups: built once per machine, optional.
 
-`mlp_step.cpp` runs a whole stacked-MLP step in one call (engine/stacked.py uses it when it is
+`mlp_step.cpp` runs a whole group's step in one call (engine/group_step.py uses it when it is
 there). It is compiled with the system's C++ compiler against the installed torch, the first
 time it is asked for (`bash setup.sh` does that, so a study never waits for it), into
 `~/.cache/optbench/native/<key>/`, keyed by the source, torch's version and this CPU: a build
-is only ever loaded where it was made. Without a compiler, or with `--no-native`, stacked
-groups train on the Python path: the same arithmetic, equal up to float32 round-off. Each
-trial's environment says which path ran (`native_step`).
+is only ever loaded where it was made. Without a compiler, or with `--no-native`, groups train
+on torch's autograd step: the same arithmetic, equal up to float32 round-off. Each trial's
+numerics configuration says which step ran (`env.numerics.step`).
 """
 
 from __future__ import annotations
@@ -122,6 +122,11 @@ def _link_flags() -> list[str]:
         "-lc10",
         "-ltorch_cpu",
     ]
+
+
+def build_key() -> str:
+    """This machine's build of the native step (in every trial's numerics configuration)."""
+    return _key()
 
 
 def _key() -> str:

@@ -1,16 +1,20 @@
-// One training step of R stacked MLPs (engine/stacked.py) as a single call.
+// One training step of a group of MLP replicas (engine/group_step.py) as a single call.
 //
-// Python's StackedMLP._manual_step runs ~25 small ATen operations per step; on a tiny MLP
-// each costs more in dispatch (Python binding, dispatcher, TensorIterator set-up) than in
-// arithmetic. Here the matrix products still go to ATen (its BLAS), and everything between
-// them is one fused loop: bias + activation, softmax + cross-entropy + its gradient + the
-// step's loss and accuracy, the activation's derivative + the bias gradients.
+// The Python step of an MLP runs ~25 small ATen operations per replica; on a tiny MLP each
+// costs more in dispatch (Python binding, dispatcher, autograd bookkeeping) than in arithmetic.
+// Here the matrix products still go to ATen (its BLAS), and everything between them is one
+// fused loop: bias + activation, softmax + cross-entropy + its gradient + the step's loss and
+// accuracy, the activation's derivative + the bias gradients.
 //
-// The arithmetic is the Python path's, in another order for sums and with the C library's
-// exp/log: results agree to float32 round-off, not bit for bit (tests/engine/test_native_step.py).
-// Layouts follow the Python path: with a batch shared by all replicas (x: [B, in]) the first
-// layer is one GEMM and its output is stored [B, R*out]; with a batch per replica
-// (x: [R, B, in]) every layer is a batched GEMM stored [R, B, out].
+// Reproducibility: each replica is computed on its own, with its own tensors, by exactly the
+// calls it would get if it trained alone. No product ever spans two replicas and every buffer
+// is a fresh allocation of the replica's own shape, so a replica's arithmetic (shapes, memory
+// alignment, reduction order) cannot depend on how many replicas share the call or which ones
+// (tests/engine/test_reproducible.py checks it on the seed's 784-128-10 shape). The fused
+// loops run on one thread in a fixed order.
+//
+// Against the Python (autograd) step the arithmetic is the same up to float32 round-off (sums
+// in another order, the C library's exp/log), so a trial's environment records which step ran.
 
 #include <ATen/ATen.h>
 #include <torch/library.h>
@@ -32,19 +36,7 @@ Activation parse_activation(const std::string& name) {
   TORCH_CHECK(false, "mlp_train_step: no native activation '", name, "'");
 }
 
-// A [R, B, K] float view with unit stride along K.
-struct View3 {
-  float* data;
-  int64_t sr, sb;
-  float* row(int64_t r, int64_t b) const { return data + r * sr + b * sb; }
-};
-
-View3 view3(const at::Tensor& t) {
-  TORCH_CHECK(t.dim() == 3 && t.stride(2) == 1, "mlp_train_step: expected a [R, B, K] view");
-  return {t.data_ptr<float>(), t.stride(0), t.stride(1)};
-}
-
-// Forward: h ← act(h) in place over the whole buffer (the bias is already in: addmm/baddbmm).
+// Forward: h ← act(h) in place (the bias is already in: addmm).
 void activate(at::Tensor& h, Activation act) {
   float* p = h.data_ptr<float>();
   const int64_t n = h.numel();
@@ -63,161 +55,159 @@ void activate(at::Tensor& h, Activation act) {
   }
 }
 
-// Backward through the activation, from its output `out`: delta = upstream · act'(out),
-// written into `delta` (out's layout); bias_grad[r, k] = Σ_b delta[r, b, k].
-void activation_backward(const View3& upstream, const View3& out, const View3& delta,
-                         float* bias_grad, int64_t R, int64_t B, int64_t K, Activation act) {
-  for (int64_t r = 0; r < R; ++r) {
-    float* bg = bias_grad + r * K;
-    for (int64_t k = 0; k < K; ++k) bg[k] = 0.0f;
-    for (int64_t b = 0; b < B; ++b) {
-      const float* u = upstream.row(r, b);
-      const float* o = out.row(r, b);
-      float* d = delta.row(r, b);
-      switch (act) {
-        case Activation::Relu:  // threshold_backward(u, o, 0)
-          for (int64_t k = 0; k < K; ++k) d[k] = o[k] <= 0.0f ? 0.0f : u[k];
-          break;
-        case Activation::Tanh:
-          for (int64_t k = 0; k < K; ++k) d[k] = u[k] * (1.0f - o[k] * o[k]);
-          break;
-        case Activation::Sigmoid:
-          for (int64_t k = 0; k < K; ++k) d[k] = u[k] * ((1.0f - o[k]) * o[k]);
-          break;
-        case Activation::Linear:
-          for (int64_t k = 0; k < K; ++k) d[k] = u[k];
-          break;
-      }
-      for (int64_t k = 0; k < K; ++k) bg[k] += d[k];
+// Backward through the activation, from its output `out` [B, K]: returns delta = upstream ·
+// act'(out) [B, K]; bias_grad[k] = Σ_b delta[b, k], summed in batch order.
+at::Tensor activation_backward(const at::Tensor& upstream, const at::Tensor& out,
+                               float* bias_grad, Activation act) {
+  const int64_t B = out.size(0), K = out.size(1);
+  at::Tensor delta = at::empty_like(out);
+  const float* u = upstream.data_ptr<float>();
+  const float* o = out.data_ptr<float>();
+  float* d = delta.data_ptr<float>();
+  for (int64_t k = 0; k < K; ++k) bias_grad[k] = 0.0f;
+  for (int64_t b = 0; b < B; ++b, u += K, o += K, d += K) {
+    switch (act) {
+      case Activation::Relu:  // threshold_backward(u, o, 0)
+        for (int64_t k = 0; k < K; ++k) d[k] = o[k] <= 0.0f ? 0.0f : u[k];
+        break;
+      case Activation::Tanh:
+        for (int64_t k = 0; k < K; ++k) d[k] = u[k] * (1.0f - o[k] * o[k]);
+        break;
+      case Activation::Sigmoid:
+        for (int64_t k = 0; k < K; ++k) d[k] = u[k] * ((1.0f - o[k]) * o[k]);
+        break;
+      case Activation::Linear:
+        for (int64_t k = 0; k < K; ++k) d[k] = u[k];
+        break;
     }
+    for (int64_t k = 0; k < K; ++k) bias_grad[k] += d[k];
   }
+  return delta;
 }
 
-// Softmax cross-entropy over logits [R, B, C]: each replica's mean loss, the gradient of that
-// mean w.r.t. the logits ((softmax - one_hot) / B, into `delta`), the bias gradient of the
-// last layer, and the step's summed loss and correct count added to the epoch's running totals.
-void softmax_cross_entropy(const View3& logits, const int64_t* labels, int64_t label_stride_r,
-                           const View3& delta, float* bias_grad, float* losses,
-                           double* loss_sum, int64_t* correct, int64_t R, int64_t B, int64_t C) {
+// Softmax cross-entropy over one replica's logits [B, C]: its mean loss (returned), the
+// gradient of that mean w.r.t. the logits ((softmax - one_hot) / B, returned in `delta`), the
+// last layer's bias gradient, and the step's summed loss and correct count added to the
+// replica's running totals.
+float softmax_cross_entropy(const at::Tensor& logits, const int64_t* labels, at::Tensor& delta,
+                            float* bias_grad, double* loss_sum, int64_t* correct) {
+  const int64_t B = logits.size(0), C = logits.size(1);
   const float inv_b = 1.0f / static_cast<float>(B);
-  for (int64_t r = 0; r < R; ++r) {
-    float* bg = bias_grad + r * C;
-    for (int64_t c = 0; c < C; ++c) bg[c] = 0.0f;
-    double total = 0.0;
-    int64_t hits = 0;
-    for (int64_t b = 0; b < B; ++b) {
-      const float* z = logits.row(r, b);
-      float* d = delta.row(r, b);
-      const int64_t y = labels[r * label_stride_r + b];
-      TORCH_CHECK(y >= 0 && y < C, "mlp_train_step: label ", y, " is not a class in [0, ", C, ")");
-      float top = z[0];
-      int64_t best = 0;
-      for (int64_t c = 1; c < C; ++c) {
-        if (!(z[c] <= top)) {  // a NaN wins, as in torch.argmax
-          if (std::isnan(top)) break;
-          top = z[c];
-          best = c;
-        }
+  const float* z = logits.data_ptr<float>();
+  float* d = delta.data_ptr<float>();
+  for (int64_t c = 0; c < C; ++c) bias_grad[c] = 0.0f;
+  double total = 0.0;
+  int64_t hits = 0;
+  for (int64_t b = 0; b < B; ++b, z += C, d += C) {
+    const int64_t y = labels[b];
+    TORCH_CHECK(y >= 0 && y < C, "mlp_train_step: label ", y, " is not a class in [0, ", C, ")");
+    float top = z[0];
+    int64_t best = 0;
+    for (int64_t c = 1; c < C; ++c) {
+      if (!(z[c] <= top)) {  // a NaN wins, as in torch.argmax
+        if (std::isnan(top)) break;
+        top = z[c];
+        best = c;
       }
-      float sum = 0.0f;
-      for (int64_t c = 0; c < C; ++c) {
-        d[c] = std::exp(z[c] - top);
-        sum += d[c];
-      }
-      const float log_sum = std::log(sum);
-      total += static_cast<double>(log_sum - (z[y] - top));
-      hits += best == y;
-      const float scale = inv_b / sum;
-      for (int64_t c = 0; c < C; ++c) d[c] *= scale;
-      d[y] -= inv_b;
-      for (int64_t c = 0; c < C; ++c) bg[c] += d[c];
     }
-    const float mean = static_cast<float>(total / static_cast<double>(B));
-    losses[r] = mean;
-    loss_sum[r] += static_cast<double>(mean) * static_cast<double>(B);
-    correct[r] += hits;
+    float sum = 0.0f;
+    for (int64_t c = 0; c < C; ++c) {
+      d[c] = std::exp(z[c] - top);
+      sum += d[c];
+    }
+    const float log_sum = std::log(sum);
+    total += static_cast<double>(log_sum - (z[y] - top));
+    hits += best == y;
+    const float scale = inv_b / sum;
+    for (int64_t c = 0; c < C; ++c) d[c] *= scale;
+    d[y] -= inv_b;
+    for (int64_t c = 0; c < C; ++c) bias_grad[c] += d[c];
   }
+  const float mean = static_cast<float>(total / static_cast<double>(B));
+  *loss_sum += static_cast<double>(mean) * static_cast<double>(B);
+  *correct += hits;
+  return mean;
 }
 
-// x_all [N, in], y_all [N] (int64), idx [B] (one batch for all replicas) or [R, B];
-// weights[l] [R, out, in], biases[l] [R, out], grads = weight grads then bias grads (same
-// shapes, written in place); loss_sum [R] float64 and correct [R] int64 are accumulated.
-// Returns each replica's mean loss [R] and the logits [R, B, C].
-std::tuple<at::Tensor, at::Tensor> mlp_train_step(
-    const at::Tensor& x_all, const at::Tensor& y_all, const at::Tensor& idx,
-    at::TensorList weights, at::TensorList biases, at::TensorList grads,
-    c10::string_view activation, at::Tensor loss_sum, at::Tensor correct) {
-  at::NoGradGuard no_grad;
-  const Activation act = parse_activation(std::string(activation));
-  const int64_t L = static_cast<int64_t>(weights.size());
-  TORCH_CHECK(L >= 1 && static_cast<int64_t>(biases.size()) == L &&
-                  static_cast<int64_t>(grads.size()) == 2 * L,
-              "mlp_train_step: weights, biases and grads disagree");
-  TORCH_CHECK(x_all.scalar_type() == at::kFloat && x_all.is_contiguous(),
-              "mlp_train_step: x must be contiguous float32");
-  TORCH_CHECK(y_all.scalar_type() == at::kLong && loss_sum.scalar_type() == at::kDouble &&
-                  correct.scalar_type() == at::kLong,
-              "mlp_train_step: label, loss_sum or correct dtype");
-  const int64_t R = weights[0].size(0);
-  const bool shared = idx.dim() == 1;
-  const int64_t B = shared ? idx.size(0) : idx.size(1);
-
-  const at::Tensor flat_idx = idx.reshape({-1});
-  at::Tensor xb = x_all.view({x_all.size(0), -1}).index_select(0, flat_idx);
-  at::Tensor labels = y_all.index_select(0, flat_idx);  // [B] or [R*B]
-  if (!shared) xb = xb.view({R, B, -1});
-
-  // Forward. outputs[l] is layer l's output as an [R, B, out] view (activated in place for
-  // hidden layers, which is what their backward needs).
+// One replica's step. params = [w0, b0, w1, b1, …] (w [out, in], b [out]); grads the same
+// shapes, written in place. xb [B, in] its batch, labels [B]. Returns its logits [B, C].
+at::Tensor replica_step(const at::Tensor& xb, const at::Tensor& labels, at::TensorList params,
+                        at::TensorList grads, Activation act, float* loss, double* loss_sum,
+                        int64_t* correct) {
+  const int64_t L = static_cast<int64_t>(params.size()) / 2;
+  // Forward. outputs[l] is layer l's output [B, out] (activated in place for hidden layers,
+  // which is what their backward needs).
   std::vector<at::Tensor> outputs;
   outputs.reserve(L);
-  {
-    const at::Tensor& w = weights[0];
-    const int64_t out = w.size(1), fan_in = w.size(2);
-    at::Tensor h;
-    if (shared) {
-      h = at::addmm(biases[0].reshape({R * out}), xb, w.reshape({R * out, fan_in}).t())
-              .view({B, R, out})
-              .transpose(0, 1);
-    } else {
-      h = at::baddbmm(biases[0].unsqueeze(1), xb, w.transpose(1, 2));
-    }
-    outputs.push_back(h);
+  for (int64_t l = 0; l < L; ++l) {
+    const at::Tensor& below = l == 0 ? xb : outputs[l - 1];
+    if (l > 0) activate(outputs[l - 1], act);
+    outputs.push_back(at::addmm(params[2 * l + 1], below, params[2 * l].t()));  // nn.Linear's
   }
-  for (int64_t l = 1; l < L; ++l) {
-    activate(outputs[l - 1], act);
-    outputs.push_back(at::baddbmm(biases[l].unsqueeze(1), outputs[l - 1], weights[l].transpose(1, 2)));
-  }
-
-  // Head.
   const at::Tensor& logits = outputs[L - 1];
-  const int64_t C = logits.size(2);
-  at::Tensor delta = at::empty_like(logits);  // same strides as the logits
-  at::Tensor losses = at::empty({R}, x_all.options());
-  softmax_cross_entropy(view3(logits), labels.data_ptr<int64_t>(), shared ? 0 : B, view3(delta),
-                        grads[L + L - 1].data_ptr<float>(), losses.data_ptr<float>(),
-                        loss_sum.data_ptr<double>(), correct.data_ptr<int64_t>(), R, B, C);
+  at::Tensor delta = at::empty_like(logits);
+  *loss = softmax_cross_entropy(logits, labels.data_ptr<int64_t>(), delta,
+                                grads[2 * L - 1].data_ptr<float>(), loss_sum, correct);
+  // Backward, layer by layer, as autograd's linear backward: dW = δᵀ·input, dx = δ·W.
+  for (int64_t l = L - 1; l >= 0; --l) {
+    const at::Tensor& below = l == 0 ? xb : outputs[l - 1];
+    at::Tensor weight_grad = grads[2 * l];
+    at::mm_out(weight_grad, delta.t(), below);
+    if (l == 0) break;
+    const at::Tensor upstream = at::mm(delta, params[2 * l]);
+    delta = activation_backward(upstream, below, grads[2 * l - 1].data_ptr<float>(), act);
+  }
+  return logits;
+}
 
-  // Backward through the later layers.
-  for (int64_t l = L - 1; l >= 1; --l) {
-    const at::Tensor& below = outputs[l - 1];  // activated input of layer l, [R, B, in]
-    at::Tensor weight_grad = grads[l];
-    at::bmm_out(weight_grad, delta.transpose(1, 2), below);
-    const at::Tensor upstream = at::bmm(delta, weights[l]);  // [R, B, in], contiguous
-    at::Tensor next = at::empty_like(below);                  // below's layout
-    activation_backward(view3(upstream), view3(below), view3(next),
-                        grads[L + l - 1].data_ptr<float>(), R, B, below.size(2), act);
-    delta = next;
+// x_all [N, in] float32, y_all [N] int64, idx [B] (one batch for every replica) or [R, B];
+// params and grads: R replicas × [w0, b0, w1, b1, …], each tensor the replica's own;
+// loss_sum [R] float64 and correct [R] int64 are accumulated.
+// Returns each replica's mean loss [R] and its logits [B, C].
+std::tuple<at::Tensor, std::vector<at::Tensor>> mlp_train_step(
+    const at::Tensor& x_all, const at::Tensor& y_all, const at::Tensor& idx,
+    at::TensorList params, at::TensorList grads, c10::string_view activation,
+    at::Tensor loss_sum, at::Tensor correct) {
+  at::NoGradGuard no_grad;
+  const Activation act = parse_activation(std::string(activation));
+  const int64_t R = loss_sum.size(0);
+  TORCH_CHECK(R >= 1 && params.size() == grads.size() && params.size() % (2 * R) == 0,
+              "mlp_train_step: params, grads and replicas disagree");
+  TORCH_CHECK(x_all.scalar_type() == at::kFloat && x_all.is_contiguous() && x_all.dim() == 2,
+              "mlp_train_step: x must be contiguous float32 [N, features]");
+  TORCH_CHECK(y_all.scalar_type() == at::kLong && loss_sum.scalar_type() == at::kDouble &&
+                  correct.scalar_type() == at::kLong && loss_sum.is_contiguous() &&
+                  correct.is_contiguous(),
+              "mlp_train_step: label, loss_sum or correct dtype");
+  const bool shared = idx.dim() == 1;
+  TORCH_CHECK(shared || idx.size(0) == R, "mlp_train_step: one row of indices per replica");
+  const int64_t per_replica = static_cast<int64_t>(params.size()) / R;
+  for (int64_t i = 0; i < static_cast<int64_t>(params.size()); ++i) {
+    TORCH_CHECK(params[i].scalar_type() == at::kFloat && params[i].is_contiguous() &&
+                    grads[i].sizes() == params[i].sizes() && grads[i].is_contiguous() &&
+                    grads[i].scalar_type() == at::kFloat,
+                "mlp_train_step: parameters and gradients must be contiguous float32 alike");
   }
 
-  // First layer's weight gradient, in the layout it is stored in.
-  at::Tensor w_grad = grads[0];
-  const int64_t out = w_grad.size(1), fan_in = w_grad.size(2);
+  // A shared batch is gathered once: the same rows give the same fresh tensor a replica
+  // gathers alone.
+  at::Tensor shared_x, shared_y;
   if (shared) {
-    at::Tensor flat_grad = w_grad.view({R * out, fan_in});
-    at::mm_out(flat_grad, delta.transpose(0, 1).reshape({B, R * out}).t(), xb);
-  } else {
-    at::bmm_out(w_grad, delta.transpose(1, 2), xb);
+    shared_x = x_all.index_select(0, idx);
+    shared_y = y_all.index_select(0, idx);
+  }
+  at::Tensor losses = at::empty({R}, x_all.options());
+  float* loss_out = losses.data_ptr<float>();
+  double* sums = loss_sum.data_ptr<double>();
+  int64_t* hits = correct.data_ptr<int64_t>();
+  std::vector<at::Tensor> logits;
+  logits.reserve(R);
+  for (int64_t r = 0; r < R; ++r) {
+    const at::Tensor xb = shared ? shared_x : x_all.index_select(0, idx[r]);
+    const at::Tensor yb = shared ? shared_y : y_all.index_select(0, idx[r]);
+    logits.push_back(replica_step(xb, yb, params.slice(r * per_replica, per_replica),
+                                  grads.slice(r * per_replica, per_replica), act, loss_out + r,
+                                  sums + r, hits + r));
   }
   return {losses, logits};
 }
@@ -226,8 +216,7 @@ std::tuple<at::Tensor, at::Tensor> mlp_train_step(
 
 TORCH_LIBRARY(optbench, m) {
   m.def(
-      "mlp_train_step(Tensor x, Tensor y, Tensor idx, Tensor[] weights, Tensor[] biases, "
-      "Tensor(a!)[] grads, str activation, Tensor(b!) loss_sum, Tensor(c!) correct) "
-      "-> (Tensor, Tensor)");
+      "mlp_train_step(Tensor x, Tensor y, Tensor idx, Tensor[] params, Tensor(a!)[] grads, "
+      "str activation, Tensor(b!) loss_sum, Tensor(c!) correct) -> (Tensor, Tensor[])");
   m.impl("mlp_train_step", c10::DispatchKey::CPU, &mlp_train_step);
 }

@@ -1,0 +1,64 @@
+"""Same trial, same numbers, on the seed's own shape: the homework's MLP (784-128-10) on real
+Fashion-MNIST rows, 200 steps of 64. A trial's weights and metrics do not depend on the group
+it trains in — alone, beside one other replica, or among 31 others with other optimizers and
+seeds — on the native step and on the autograd step alike.
+
+(The first design ran a group's first layer as one wide GEMM over every replica's weights,
+whose rounding can change with the width; on this project's AMD machine the widths happened to
+agree, on an Intel Xeon they did not, and with two threads they differed here too.)
+"""
+
+import pytest
+from trial_summary import summary
+
+from optbench.core.specs import ModelSpec, OptimizerSpec, TrialSpec
+from optbench.engine import TrainOptions, native, train_group
+
+STEPS = 200
+
+
+def _spec(fashion_spec, name, seed=0, profile="keras", **hparams):
+    optimizer = OptimizerSpec(name, hparams, profile)
+    return TrialSpec(fashion_spec, ModelSpec(), optimizer, seed, 1, 64, optimizer_label=name)
+
+
+def _run(specs, data, use_native):
+    options = TrainOptions(histogram_freq=0, native=use_native, monitors=False)
+    return summary(train_group(specs, data, options))
+
+
+def _paths():
+    return [
+        pytest.param(
+            True, marks=pytest.mark.skipif(not native.status().loaded, reason="no native step")
+        ),
+        False,
+    ]
+
+
+@pytest.mark.parametrize("use_native", _paths())
+def test_adam_alone_and_beside_another_optimizer_ends_with_the_same_weights(
+    fashion_spec, fashion, use_native
+):
+    assert len(fashion.train) == STEPS * 64
+    adam = _spec(fashion_spec, "adam")
+    alone = _run([adam], fashion, use_native)
+    pair = _run([adam, _spec(fashion_spec, "rmsprop")], fashion, use_native)
+    assert pair[adam.id] == alone[adam.id]  # metrics (exact) and the final weights' SHA-256
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("use_native", _paths())
+def test_adam_among_31_others_ends_with_the_same_weights(fashion_spec, fashion, use_native):
+    adam = _spec(fashion_spec, "adam")
+    names = ["adam", "adagrad", "rmsprop", "sgd", "momentum", "nadam", "adamw", "adamax"]
+    others = [
+        _spec(fashion_spec, name, seed=seed, profile=profile)
+        for name in names
+        for seed, profile in [(0, "torch"), (1, "keras"), (2, "torch"), (0, "keras")]
+    ]
+    others = [s for s in others if s.id != adam.id][:31]
+    crowd = [*others[:17], adam, *others[17:]]  # in the middle, mixed seeds: a batch each
+    assert len(crowd) == 32
+    alone = _run([adam], fashion, use_native)
+    assert _run(crowd, fashion, use_native)[adam.id] == alone[adam.id]
