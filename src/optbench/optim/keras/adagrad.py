@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from optbench.optim.keras.base import Fused, KerasOptimizer, adagrad_fusable
+from optbench.optim.keras.base import Fused, KerasOptimizer, adagrad_fusable, keras_constant
 
 
 class KerasAdagrad(KerasOptimizer):
@@ -39,7 +39,8 @@ class KerasAdagrad(KerasOptimizer):
         )
 
     def init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
-        start = group["initial_accumulator_value"] + group["eps"]
+        # Keras' Constant initializer casts the value through float32.
+        start = keras_constant(group["initial_accumulator_value"]) + group["eps"]
         state["accumulator_plus_eps"] = torch.full_like(
             p, start, memory_format=torch.preserve_format
         )

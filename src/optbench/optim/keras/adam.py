@@ -5,7 +5,9 @@
     w ← w - α_t·m / (√v + ε)
 
 ε is added to √v *after* the bias correction was folded into the step size, so it acts like
-ε·√(1-β₂ᵗ) in torch's form. Defaults: lr=0.001, betas=(0.9, 0.999), eps=1e-7.
+ε·√(1-β₂ᵗ) in torch's form. Defaults: lr=0.001, betas=(0.9, 0.999), eps=1e-7. In the bias
+corrections Keras casts β to the variable's dtype through float32; in the averages it uses
+1-β as a Python float.
 
 That also means the rule is torch's AdamW with ε/√(1-β₂ᵗ) in place of ε (and Keras' decay,
 w·(1 - lr·wd) before the update, is AdamW's): so a step runs as torch's fused AdamW kernel,
@@ -22,7 +24,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from optbench.optim.keras.base import Fused, KerasOptimizer, fusable
+from optbench.optim.keras.base import Fused, KerasOptimizer, fusable, keras_constant
 
 
 class KerasAdam(KerasOptimizer):
@@ -58,7 +60,14 @@ class KerasAdam(KerasOptimizer):
         t = fused.states[0]["step"] + 1
         for state in fused.states:
             state["step"] = t
+        # The kernel takes one β for the averages and for the bias corrections. Keras uses 1-β
+        # as a Python float in the averages but β cast through float32 in the corrections
+        # (which moves 1-β₂ᵗ by ~1e-5 early on): so the kernel gets the exact β, and the step
+        # size the ratio of Keras' corrections to the kernel's (the decay divided back out,
+        # since the kernel scales it by the step size too).
         b1, b2 = group["betas"]
+        kernel = math.sqrt(1 - b2**t) / (1 - b1**t)
+        ratio = _keras_correction(group["betas"], t) / kernel
         step = torch.full((), float(t), device=fused.params[0].device)
         torch._fused_adamw_(
             fused.params,
@@ -67,10 +76,10 @@ class KerasAdam(KerasOptimizer):
             fused.buffers["velocity"],
             fused.buffers.get("velocity_hat", []),
             [step] * len(fused.params),
-            lr=group["lr"],
+            lr=group["lr"] * ratio,
             beta1=b1,
             beta2=b2,
-            weight_decay=group["weight_decay"],
+            weight_decay=keras_constant(group["weight_decay"]) / ratio,
             eps=group["eps"] / math.sqrt(1 - b2**t),
             amsgrad=group["amsgrad"],
             maximize=False,
@@ -84,5 +93,11 @@ class KerasAdam(KerasOptimizer):
         if "velocity_hat" in state:
             torch.maximum(state["velocity_hat"], v, out=state["velocity_hat"])
             v = state["velocity_hat"]
-        alpha = group["lr"] * math.sqrt(1 - b2**t) / (1 - b1**t)
+        alpha = group["lr"] * _keras_correction((b1, b2), t)
         p.addcdiv_(m, v.sqrt().add_(group["eps"]), value=-alpha)
+
+
+def _keras_correction(betas: tuple[float, float], t: int) -> float:
+    """√(1-β₂ᵗ)/(1-β₁ᵗ) with β cast through float32, as Keras computes the step size."""
+    r1, r2 = (keras_constant(b) for b in betas)
+    return math.sqrt(1 - r2**t) / (1 - r1**t)

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from optbench.optim.keras.base import KerasOptimizer
+from optbench.optim.keras.base import KerasOptimizer, keras_constant
 
 
 class KerasAdamax(KerasOptimizer):
@@ -36,4 +36,5 @@ class KerasAdamax(KerasOptimizer):
         m, u = state["momentum"], state["norm"]
         m.lerp_(grad, 1 - b1)  # m + (g - m)·(1-β₁), Keras' form
         torch.maximum(u.mul_(b2), grad.abs(), out=u)
-        p.addcdiv_(m, u + group["eps"], value=-group["lr"] / (1 - b1**t))
+        b1_power = keras_constant(b1) ** t  # Keras casts β₁ through float32 for its power
+        p.addcdiv_(m, u + group["eps"], value=-group["lr"] / (1 - b1_power))

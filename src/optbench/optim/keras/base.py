@@ -4,13 +4,20 @@ Keras' `BaseOptimizer.apply` first applies weight decay to every variable,
 `var ← var - var·wd·lr` (decoupled, scaled by the learning rate), then calls the optimizer's
 `update_step(grad, var, lr)` with the 1-based step `t`. Subclasses implement `update`.
 
-Differences from Keras, all below float32 round-off: scalar coefficients (β^t, the Nadam
-schedule) are computed in Python float64, and `t` is counted per parameter (like torch.optim),
-not once per optimizer, so it only differs when some parameter has no gradient at a step.
+Keras casts some of its Python-float constants to the variable's dtype with `ops.cast`, which
+goes through float32 first (`ops.cast(0.9, "float64")` is 0.8999999761581421): β in the bias
+corrections, SGD's momentum, the weight decay, Adagrad's initial accumulator, Nadam's β and
+0.96. Others it uses as Python floats (1-β, ρ, ε). The ports round exactly the same ones
+(`keras_constant`), which matters in float64, where they match real Keras 3 to 1e-12
+(tests/optim/test_optim_keras3_goldens.py). Float64 always takes the plain per-tensor rule;
+the fused kernels, for float32 and lower, agree with it up to round-off. Remaining
+difference: `t` is counted per parameter (like torch.optim), not once per optimizer, so it
+only differs when some parameter has no gradient at a step.
 """
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -121,7 +128,7 @@ class KerasOptimizer(torch.optim.Optimizer):
     @staticmethod
     def _decay(p: Tensor, group: dict[str, Any]) -> None:
         """Keras' `var - var·wd·lr`, written in place as var·(1 - wd·lr) (no temporary)."""
-        wd = group["weight_decay"]
+        wd = keras_constant(group["weight_decay"])
         if wd:
             p.mul_(1 - wd * group["lr"])
 
@@ -163,13 +170,20 @@ class Fused:
         return all(s["step"] == first for s in self.states)
 
 
+def keras_constant(value: float) -> float:
+    """A Python float as Keras' `ops.cast` gives it to a variable: rounded to float32 first."""
+    return float(struct.unpack("f", struct.pack("f", value))[0])
+
+
 def fusable(params: list[Tensor]) -> bool:
-    """torch's fused kernels take dense floating tensors of one dtype on one CPU/CUDA device."""
+    """torch's fused kernels take dense floating tensors of one dtype on one CPU/CUDA device;
+    float64 (the reference arithmetic, matched to Keras 3) always takes the plain rule."""
     first = params[0]
     return first.device.type in ("cpu", "cuda") and all(
         p.device == first.device
         and p.dtype == first.dtype
         and p.dtype.is_floating_point
+        and p.dtype != torch.float64
         and p.grad is not None
         and p.grad.dtype == p.dtype
         and not p.grad.is_sparse

@@ -9,6 +9,9 @@
 Keras 3 raises 0.96 to the step t itself. Keras 2, TF's optimizer_v2 docs and torch.optim.NAdam
 use 0.96^(0.004·t) (torch: `momentum_decay=0.004`), a far slower warm-up of μ; this class follows
 the Keras 3 source. Defaults: lr=0.001, betas=(0.9, 0.999), eps=1e-7 (torch: lr=0.002, eps=1e-8).
+
+Keras casts β₁, β₂ and 0.96 to the variable's dtype through float32 in the update, but keeps
+the running product Π with β₁ and 0.96 as Python floats (tests/optim/keras3 checks both).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from optbench.optim.keras.base import KerasOptimizer
+from optbench.optim.keras.base import KerasOptimizer, keras_constant
 
 
 class KerasNadam(KerasOptimizer):
@@ -39,10 +42,11 @@ class KerasNadam(KerasOptimizer):
 
     def update(self, p: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         (b1, b2), t = group["betas"], state["step"]
-        u_t = b1 * (1.0 - 0.5 * 0.96**t)
-        u_next = b1 * (1.0 - 0.5 * 0.96 ** (t + 1))
-        u_product = state["u_product"] * u_t
+        u_product = state["u_product"] * b1 * (1.0 - 0.5 * 0.96**t)
         state["u_product"] = u_product
+        b1, b2, decay = keras_constant(b1), keras_constant(b2), keras_constant(0.96)
+        u_t = b1 * (1.0 - 0.5 * decay**t)
+        u_next = b1 * (1.0 - 0.5 * decay ** (t + 1))
         m, v = state["momentum"], state["velocity"]
         m.lerp_(grad, 1 - b1)  # m + (g - m)·(1-β₁), Keras' form
         v.lerp_(grad.square(), 1 - b2)

@@ -5,7 +5,7 @@
     nesterov:     m ← μ·m - lr·g;   w ← w + μ·m - lr·g
 
 Unlike torch.optim.SGD, the learning rate sits *inside* the velocity (m starts at 0, not at g).
-Defaults: lr=0.01, momentum=0.
+Defaults: lr=0.01, momentum=0. Keras casts μ to the variable's dtype through float32.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from optbench.optim.keras.base import KerasOptimizer
+from optbench.optim.keras.base import KerasOptimizer, keras_constant
 
 
 class KerasSGD(KerasOptimizer):
@@ -36,7 +36,7 @@ class KerasSGD(KerasOptimizer):
             state["momentum"] = torch.zeros_like(p, memory_format=torch.preserve_format)
 
     def update(self, p: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
-        lr, mu = group["lr"], group["momentum"]
+        lr, mu = group["lr"], keras_constant(group["momentum"])
         step = grad * lr
         if "momentum" not in state:
             p.sub_(step)
