@@ -1,8 +1,9 @@
 """Fault injection: SIGKILL a running study at random points, resume it, compare.
 
 Acceptance (issue "Nothing lost"): >= 10 random SIGKILLs across a 12-trial study; the resumed
-study's store holds exactly one row per trial per epoch and its metrics equal an
-uninterrupted run's.
+study's store holds exactly one row per trial per epoch, and its metrics, digests and findings
+equal an uninterrupted run's (the monitors travel in the checkpoints: a resumed trial used to
+get a false `train.diverged` against a first loss of NaN).
 """
 
 import os
@@ -35,6 +36,7 @@ hidden = [32]
 """
 KILLS = 10
 METRICS = "trial_id, epoch, train_loss, train_acc, val_loss, val_acc, lr, grad_norm"
+FINDINGS = "SELECT trial_id, epoch, code, severity, message FROM findings ORDER BY 1, 2, 3, 5"
 
 
 def _rows(db: Path) -> int:
@@ -99,5 +101,6 @@ def test_sigkill_and_resume_matches_uninterrupted(tmp_path):
     got = db.execute(f"SELECT {METRICS} FROM epochs ORDER BY 1, 2").fetchall()
     ref = sqlite3.connect(tmp_path / "reference" / "study.sqlite")
     assert got == ref.execute(f"SELECT {METRICS} FROM epochs ORDER BY 1, 2").fetchall()
-    final = "SELECT id, final_fingerprint FROM trials ORDER BY id"
+    final = "SELECT id, final_fingerprint, digest FROM trials ORDER BY id"
     assert db.execute(final).fetchall() == ref.execute(final).fetchall()
+    assert db.execute(FINDINGS).fetchall() == ref.execute(FINDINGS).fetchall()

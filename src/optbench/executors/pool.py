@@ -21,6 +21,7 @@ cores finish together instead of one waiting for the other.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import queue as queue_module
 import sys
 import time
@@ -44,6 +45,7 @@ from optbench.executors.base import (
 from optbench.executors.channel import EventChannel, EventSender
 from optbench.executors.forecast import Forecast
 from optbench.executors.groups import plan_groups
+from optbench.executors.lifeline import die_with_parent
 
 POLL_SECONDS = 0.5  # how often to check for a dead worker while waiting for events
 
@@ -51,9 +53,14 @@ _worker: dict[str, Any] = {}  # per worker process: its event sender and dataset
 
 
 def _init_worker(
-    events: EventSender, cache_dir: Path, threads: int, preloaded: Mapping[str, Dataset]
+    events: EventSender,
+    cache_dir: Path,
+    threads: int,
+    preloaded: Mapping[str, Dataset],
+    driver_pid: int,
 ) -> None:
-    use_threads(threads)  # first, before any torch operation of this process
+    die_with_parent(driver_pid)
+    use_threads(threads)  # before any torch operation of this process
     _worker["events"] = events
     _worker["datasets"] = DatasetCache(cache_dir, preloaded)
 
@@ -61,9 +68,8 @@ def _init_worker(
 def start_method(request: RunRequest) -> str:
     """'fork' where a forked worker is safe (see the module's docstring), else 'spawn'."""
     on_cpu = all(t.device == "cpu" for t in request.trials)
-    return (
-        "fork" if sys.platform == "linux" and request.options.threads == 1 and on_cpu else "spawn"
-    )
+    one_thread = request.options.threads == 1
+    return "fork" if sys.platform == "linux" and one_thread and on_cpu else "spawn"
 
 
 def _run_in_worker(
@@ -112,6 +118,7 @@ class PoolExecutor:
                 request.cache_dir,
                 request.options.threads,
                 request.preloaded if method == "fork" else {},
+                os.getpid(),
             ),
         )
         if method == "fork":
