@@ -16,6 +16,7 @@ try:
         DEFAULT_RUNS_DIR,
         StudyOutcome,
         StudySpec,
+        TrialCheck,
         default_cache_dir,
         expand,
         load_study,
@@ -23,6 +24,7 @@ try:
         parse_study,
         report,
         run_study,
+        verify,
     )
     from optbench.core.errors import ConfigError, DataError, OptbenchError, StoreError
 finally:
@@ -43,6 +45,7 @@ __all__ = [
     "StoreError",
     "StudyOutcome",
     "StudySpec",
+    "TrialCheck",
     "__version__",
     "default_cache_dir",
     "expand",
@@ -51,4 +54,5 @@ __all__ = [
     "parse_study",
     "report",
     "run_study",
+    "verify",
 ]

@@ -19,6 +19,7 @@ from optbench.driver import run_study as _run_study
 from optbench.plan import expand, load_study_file, parse_study
 from optbench.report import StudyView, write_report
 from optbench.store import Store
+from optbench.verify import TrialCheck, verify_study
 
 DEFAULT_RUNS_DIR = Path("runs")
 
@@ -69,6 +70,14 @@ def open_study(folder: Path) -> StudyView:
         store.close()
 
 
+def verify(
+    folder: Path, *, trials: int | None = None, seed: int = 0, cache_dir: Path | None = None
+) -> list[TrialCheck]:
+    """Retrain a study's trials (all, or a seeded sample of `trials`) from scratch and check
+    each epoch and the final weights against the store (see optbench.verify)."""
+    return verify_study(Path(folder), cache_dir or default_cache_dir(), trials, seed)
+
+
 def report(folder: Path) -> Path:
     """Regenerate report.md and figures of a study from its store alone."""
     return write_report(open_study(folder), Path(folder))
@@ -78,6 +87,7 @@ __all__ = [
     "DEFAULT_RUNS_DIR",
     "StudyOutcome",
     "StudySpec",
+    "TrialCheck",
     "default_cache_dir",
     "expand",
     "load_study",
@@ -85,4 +95,5 @@ __all__ = [
     "parse_study",
     "report",
     "run_study",
+    "verify",
 ]

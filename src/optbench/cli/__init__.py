@@ -15,6 +15,7 @@ def _modules() -> list[ModuleType]:
         optimizers_cmd,
         report_cmd,
         study_cmd,
+        verify_cmd,
     )
 
     return [
@@ -26,6 +27,7 @@ def _modules() -> list[ModuleType]:
         optimizers_cmd,
         landscape_cmd,
         explain_cmd,
+        verify_cmd,
     ]
 
 

@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         code = app(args=argv, standalone_mode=False)
         if code == 130:  # typer turns Ctrl-C into a return value in non-standalone mode
             raise KeyboardInterrupt
+        if isinstance(code, int) and code:  # typer.Exit(code) from a command, in that mode
+            return code
     except OptbenchError as exc:
         if _state["debug"]:
             err_console.print_exception()

@@ -118,7 +118,27 @@ def print_results(console: Console, view: StudyView) -> None:
             )
     if not analysis.workloads:
         console.print(f"Study {view.name}: no trials yet.")
+    _print_digests(console, view)
     _print_findings(console, view)
+
+
+# More finished trials than this: their digests are left to the report and `export`.
+DIGESTS_SHOWN = 12
+
+
+def _print_digests(console: Console, view: StudyView) -> None:
+    """Each finished trial's reproducibility digest (`optbench verify` rechecks them)."""
+    done = [t for t in view.trials if t.row.get("digest")]
+    if not done:
+        return
+    if len(done) > DIGESTS_SHOWN:
+        console.print(f"{len(done)} trial digests: in the report's Trials table and `export`.")
+        return
+    console.print("Digests (per-epoch metrics and final weights; `optbench verify` rechecks):")
+    table = Table(box=None, show_header=False, padding=(0, 0, 0, 2))
+    for t in done:
+        table.add_row(t.row["label"], t.row["digest"])
+    console.print(table, markup=False, highlight=False)
 
 
 def _print_findings(console: Console, view: StudyView) -> None:

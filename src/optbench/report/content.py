@@ -588,6 +588,7 @@ def _trials(doc: Document, ctx: _Ctx) -> None:
                 cell(t.row["status"]),
                 cell(len(t.epochs), len(t.epochs)),
                 cell(f"`{t.row['init_fingerprint'] or '—'}`"),
+                cell(f"`{t.row.get('digest') or '—'}`"),
                 cell(fmt.pct(acc), acc),
                 cell(f"{fmt.pct(best)} ({t.best_epoch})" if t.epochs else fmt.DASH, best),
                 cell(counts.get(t.id, 0), counts.get(t.id, 0)),
@@ -599,12 +600,13 @@ def _trials(doc: Document, ctx: _Ctx) -> None:
         "Status",
         "Epochs",
         "Init fingerprint",
+        "Digest",
         "Test acc",
         "Best test acc (epoch)",
         "Findings",
         "Note",
     )
-    numeric = (False, False, True, False, True, True, True, False)
+    numeric = (False, False, True, False, False, True, True, True, False)
     doc.add(table(columns, rows, numeric, sortable=True))
 
 

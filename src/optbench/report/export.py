@@ -78,6 +78,7 @@ def _trial(t: Any) -> dict[str, Any]:
         "status",
         "init_fingerprint",
         "final_fingerprint",
+        "digest",
         "first_batch_loss",
         "env",
         "error",

@@ -13,10 +13,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from optbench.core.digest import trial_digest
 from optbench.core.errors import StoreError
 from optbench.core.specs import EpochRecord, Finding, TrialResult, TrialSpec, TrialStarted
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: trials.digest (a version-1 store gains the column when opened)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS trials (
@@ -33,7 +34,8 @@ CREATE TABLE IF NOT EXISTS trials (
     env TEXT,
     error TEXT,
     started_at REAL,
-    finished_at REAL
+    finished_at REAL,
+    digest TEXT
 );
 CREATE TABLE IF NOT EXISTS epochs (
     trial_id TEXT NOT NULL REFERENCES trials(id),
@@ -71,6 +73,9 @@ class Store:
 
     def _check_version(self) -> None:
         found = self.get_meta("schema_version")
+        if found == "1":  # the same tables, without the reproducibility digest
+            self._db.execute("ALTER TABLE trials ADD COLUMN digest TEXT")
+            found = None
         if found is None:
             self.set_meta("schema_version", str(SCHEMA_VERSION))
         elif int(found) != SCHEMA_VERSION:
@@ -120,13 +125,14 @@ class Store:
             )
             if after:
                 self._db.execute(
-                    "UPDATE trials SET status='running', error=NULL, finished_at=NULL WHERE id=?",
+                    "UPDATE trials SET status='running', error=NULL, finished_at=NULL, "
+                    "digest=NULL WHERE id=?",
                     (event.trial_id,),
                 )
                 return
             self._db.execute(
                 "UPDATE trials SET status='running', init_fingerprint=?, first_batch_loss=?, "
-                "env=?, error=NULL, started_at=?, finished_at=NULL WHERE id=?",
+                "env=?, error=NULL, started_at=?, finished_at=NULL, digest=NULL WHERE id=?",
                 (
                     event.init_fingerprint,
                     event.first_batch_loss,
@@ -163,9 +169,21 @@ class Store:
         )
 
     def finish_trial(self, result: TrialResult) -> None:
+        """Record how a trial ended, with its digest (core/digest.py) over the epochs stored."""
+        digest = None
+        if result.status in ("finished", "stopped"):
+            digest = trial_digest(self.epochs(result.trial_id), result.final_fingerprint)
         self._db.execute(
-            "UPDATE trials SET status=?, final_fingerprint=?, error=?, finished_at=? WHERE id=?",
-            (result.status, result.final_fingerprint, result.error, time.time(), result.trial_id),
+            "UPDATE trials SET status=?, final_fingerprint=?, error=?, finished_at=?, digest=? "
+            "WHERE id=?",
+            (
+                result.status,
+                result.final_fingerprint,
+                result.error,
+                time.time(),
+                digest,
+                result.trial_id,
+            ),
         )
 
     def _transaction(self) -> _Transaction:
