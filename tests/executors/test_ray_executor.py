@@ -99,7 +99,12 @@ def test_twelve_trials_match_the_local_executor(ray_cluster, tmp_path):
     assert local.finished == remote.finished == 12
     expected, got = _epochs(tmp_path / "local"), _epochs(tmp_path / "ray")
     assert len(expected) == 24 and got == expected
+    here = {t["id"]: (t["digest"], t["final_fingerprint"]) for t in _trials(tmp_path / "local")}
+    there = {t["id"]: (t["digest"], t["final_fingerprint"]) for t in _trials(tmp_path / "ray")}
+    assert there == here and None not in {d for d, _ in here.values()}
     envs = [t["env"] for t in _trials(tmp_path / "ray")]
+    local_numerics = {json.dumps(t["env"]["numerics"]) for t in _trials(tmp_path / "local")}
+    assert {json.dumps(e["numerics"]) for e in envs} == local_numerics  # the same step, torch…
     assert {e["executor"] for e in envs} == {"ray"}
     assert len({e["pid"] for e in envs}) >= 2  # both nodes trained (one CPU each)
 
