@@ -31,6 +31,7 @@ from optbench.core.specs import (
     TrialResult,
     TrialSpec,
     TrialStarted,
+    portable_reference,
     stable_json,
 )
 from optbench.data import Dataset, load_dataset
@@ -44,6 +45,8 @@ from optbench.engine import (
     threads_restored,
 )
 from optbench.executors import RunRequest, dataset_key, get_executor, plan_resources
+from optbench.models import build_model
+from optbench.models.factory import check_outputs
 from optbench.plan import choose_lrs, expand, search_trials, study_to_toml, tuned_trials
 from optbench.plots import pyplot
 from optbench.report import StudyView, preload, write_report
@@ -90,7 +93,8 @@ def run_study(
     if early:
         plotting.start()
     try:
-        data = load_dataset(study.dataset, cache_dir)  # a data problem stops us before any trial
+        # A data problem stops us before any trial.
+        data = load_dataset(study.dataset, cache_dir, task=study.task)
     finally:
         if early:
             plotting.join()
@@ -129,6 +133,7 @@ def _run(
     store: Store,
     progress: Progress | None,
 ) -> StudyOutcome:
+    _check_user_model(study, data)
     search = search_trials(study, len(data.train)) if study.tune else []
     changes = _record_study(study, trials + search, data, folder, store)
     if progress and changes:
@@ -482,6 +487,25 @@ def _describe_changes(before: list[str] | None, current: list[str]) -> str:
         f"{kept} unchanged trial(s) keep their results, and {dropped} trial(s) of the old "
         "version are no longer part of it (kept in the store, left out of the report)."
     )
+
+
+def _check_user_model(study: StudySpec, data: Dataset) -> None:
+    """Your model is built and run on a few examples before any trial: a factory that raises,
+    returns no module, or gives outputs that do not fit the task stops the study now."""
+    if study.model.factory is None:
+        return
+    ref = portable_reference(study.model.factory)
+    model = build_model(study.model, data.input_shape, data.num_outputs, seed=study.seeds[0])
+    x = data.train.x[:2]
+    try:
+        with torch.no_grad():
+            outputs = model(x)
+    except Exception as exc:
+        raise ConfigError(
+            f"The model from {ref} failed on a batch of {tuple(x.shape)} ({x.dtype}) inputs: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+    check_outputs(outputs, study.task, len(x), data.num_outputs, ref)
 
 
 def _static_findings(study: StudySpec, data: Dataset) -> list[Finding]:

@@ -112,7 +112,7 @@ def _retrain(
     chain retrains the links before them too, in order, in this process)."""
     trials = _with_ancestors([s.spec for s in chosen], stored)
     base = replace(trials[0].dataset, holdout=None)  # a search's holdout is carved from it
-    data = load_dataset(base, cache_dir)
+    data = load_dataset(base, cache_dir, task=trials[0].task)
     chain = study.reuse_model
     workers = 1 if chain else max(1, min(available_cores(), len(trials)))
     options = TrainOptions(
@@ -187,15 +187,27 @@ def _first_difference(rows: list[dict[str, Any]], records: list[EpochRecord]) ->
         if epoch not in now or epoch not in before:
             where = "the store" if epoch not in before else "the retrained run"
             return f"epoch {epoch} is missing from {where}"
-        for metric in DIGEST_METRICS:
-            a, b = before[epoch][metric], now[epoch][metric]
+        was, is_ = _flat(before[epoch]), _flat(now[epoch])
+        for metric in sorted(set(was) | set(is_), key=_order):
+            a, b = was.get(metric), is_.get(metric)
             if exact(a) != exact(b):
                 return f"epoch {epoch}: {metric} {a!r} stored, {b!r} now"
     return None
 
 
+def _flat(row: dict[str, Any]) -> dict[str, Any]:
+    return {**{m: row[m] for m in DIGEST_METRICS}, **(row.get("metrics") or {})}
+
+
+def _order(metric: str) -> tuple[int, str]:
+    return (DIGEST_METRICS.index(metric), "") if metric in DIGEST_METRICS else (99, metric)
+
+
 def _rows(records: Iterable[EpochRecord]) -> list[dict[str, Any]]:
-    return [{"epoch": r.epoch, **{m: getattr(r, m) for m in DIGEST_METRICS}} for r in records]
+    return [
+        {"epoch": r.epoch, **{m: getattr(r, m) for m in DIGEST_METRICS}, "metrics": r.metrics}
+        for r in records
+    ]
 
 
 def _numerics_difference(stored: Mapping[str, Any], here: Mapping[str, Any]) -> str:

@@ -46,28 +46,20 @@ def _rows(shared, replicas, step=0):
     return torch.stack([torch.randperm(EXAMPLES, generator=g)[:B] for _ in range(replicas)])
 
 
-def _native_step(models, x, y, rows, activation, totals=None):
-    """One native step over `models`; returns (losses [R], logits, grads per model, totals)."""
+def _native_step(models, x, y, rows, activation, sums=None):
+    """One native step over `models`; returns (losses [R], logits, grads per model, sums
+    [R, 3]: examples, summed loss, correct)."""
     params, grads = [], []
     for m in models:
         for p in m.parameters():
             params.append(p.detach())
             grads.append(torch.full_like(p, float("nan")))  # every entry must be written
     R = len(models)
-    loss_sum, correct = totals or (
-        torch.zeros(R, dtype=torch.float64),
-        torch.zeros(R, dtype=torch.int64),
-    )
-    losses, logits = native.mlp_train_step()(
-        x, y, rows, params, grads, activation, loss_sum, correct
-    )
+    sums = torch.zeros(R, 3, dtype=torch.float64) if sums is None else sums
+    losses, logits = native.mlp_train_step()(x, y, rows, params, grads, activation, sums)
     per_model = len(grads) // R
-    return (
-        losses,
-        logits,
-        [grads[r * per_model : (r + 1) * per_model] for r in range(R)],
-        (loss_sum, correct),
-    )
+    grads = [grads[r * per_model : (r + 1) * per_model] for r in range(R)]
+    return losses, logits, grads, sums
 
 
 CASES = [
@@ -90,7 +82,7 @@ def test_native_step_matches_autograd_on_each_replica(hidden, activation, shared
     models = _models(hidden, activation, replicas)
     reference = copy.deepcopy(models)
     rows = _rows(shared, replicas)
-    losses, logits, grads, (loss_sum, correct) = _native_step(models, x, y, rows, activation)
+    losses, logits, grads, sums = _native_step(models, x, y, rows, activation)
     for r, model in enumerate(reference):
         index = rows if shared else rows[r]
         out = model(x[index])
@@ -101,8 +93,9 @@ def test_native_step_matches_autograd_on_each_replica(hidden, activation, shared
         for g_native, p in zip(grads[r], model.parameters(), strict=True):
             scale = p.grad.abs().max().item()
             assert (g_native - p.grad).abs().max().item() <= 2e-6 * max(scale, 1e-12)
-        assert loss_sum[r].item() == pytest.approx(loss.item() * B, rel=1e-6)
-        assert correct[r].item() == (out.argmax(1) == y[index]).sum().item()
+        assert sums[r, 0].item() == B
+        assert sums[r, 1].item() == pytest.approx(loss.item() * B, rel=1e-6)
+        assert sums[r, 2].item() == (out.argmax(1) == y[index]).sum().item()
 
 
 @pytest.mark.parametrize(("hidden", "activation"), [((100,), "relu"), ((7, 5), "sigmoid")])
@@ -113,12 +106,12 @@ def test_a_replica_computes_the_same_bits_in_any_group(hidden, activation, share
     x, y = _data()
     models = _models(hidden, activation, 3)
     rows = _rows(shared, 3)
-    _, logits, grads, totals = _native_step(models, x, y, rows, activation)
+    _, logits, grads, sums = _native_step(models, x, y, rows, activation)
     alone_rows = rows if shared else rows[1:2]
-    _, logits1, grads1, totals1 = _native_step(models[1:2], x, y, alone_rows, activation)
+    _, logits1, grads1, sums1 = _native_step(models[1:2], x, y, alone_rows, activation)
     assert torch.equal(logits[1], logits1[0])
     assert all(torch.equal(a, b) for a, b in zip(grads[1], grads1[0], strict=True))
-    assert torch.equal(totals[0][1], totals1[0][0]) and torch.equal(totals[1][1], totals1[1][0])
+    assert torch.equal(sums[1], sums1[0])
 
 
 def test_non_finite_logits_give_a_non_finite_loss():

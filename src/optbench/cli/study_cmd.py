@@ -17,6 +17,7 @@ from optbench.core.errors import ConfigError
 from optbench.models import parse_model
 from optbench.optim import split_optimizer_list
 from optbench.plan import study_to_toml
+from optbench.plan.user_code import is_factory_reference
 
 console = Console(soft_wrap=True)
 
@@ -40,7 +41,12 @@ def execute(study: Any, out: Path | None) -> None:
 
 
 def compare(
-    dataset: str = typer.Option(..., "--dataset", "-d", help="mnist, fashion-mnist or digits."),
+    dataset: str = typer.Option(
+        ...,
+        "--dataset",
+        "-d",
+        help="mnist, fashion-mnist, digits, …, or your loader: 'data.py:load' or 'pkg.mod:load'.",
+    ),
     optimizers: str = typer.Option(
         "adam,adagrad,rmsprop",
         "--optimizers",
@@ -49,7 +55,16 @@ def compare(
         "Your own class: 'mypkg.optim:Lion'.",
     ),
     profile: str = typer.Option("torch", help="Defaults and update rules: torch or keras."),
-    model: str = typer.Option("mlp:128", help="Model: 'mlp:128' (the seed's), 'mlp:256,128'."),
+    model: str = typer.Option(
+        "mlp:128",
+        help="Model: 'mlp:128' (the seed's), 'mlp:256,128', or your factory: 'nets.py:build'.",
+    ),
+    task: str = typer.Option(
+        "classification", help="classification, binary, regression or language_model."
+    ),
+    loss: str | None = typer.Option(
+        None, help="The loss (default: the task's), or your own: 'losses.py:my_loss'."
+    ),
     init: str | None = typer.Option(None, help="Weight init: torch or keras (default: --profile)."),
     epochs: int = typer.Option(10, help="Epochs per trial."),
     batch_size: int = typer.Option(64, "--batch-size", help="Examples per step."),
@@ -114,26 +129,12 @@ def compare(
     default_init = (
         profile if profile in ("torch", "keras") else "torch"
     )  # bad profile: reported below
-    model_spec = parse_model(model, init=init or default_init)
+    sizes = {"train_size": train_size, "test_size": test_size}
     raw: dict[str, Any] = {
         "name": name or _default_name(dataset, names),
-        "dataset": {
-            k: v
-            for k, v in {
-                "name": dataset,
-                "scale": scale,
-                "path": data_path,
-                "train_size": train_size,
-                "test_size": test_size,
-            }.items()
-            if v is not None
-        },
-        "model": {
-            "name": model_spec.name,
-            "hidden": list(model_spec.hidden),
-            "activation": model_spec.activation,
-            "init": model_spec.init,
-        },
+        "dataset": _dataset_table(dataset, scale, data_path, sizes),
+        "model": _model_table(model, init or default_init),
+        "task": task,
         "optimizers": names,
         "profile": profile,
         "epochs": epochs,
@@ -149,6 +150,8 @@ def compare(
         "executor": executor,
         "tune": tune,
     }
+    if loss is not None:
+        raw["loss"] = loss
     if lr_grid is not None:
         raw["lr_grid"] = _parse_floats(lr_grid, "--lr-grid")
     if address is not None:
@@ -187,6 +190,30 @@ def resume(
     execute(config, study_dir)
 
 
+def _dataset_table(
+    dataset: str, scale: bool, path: str | None, sizes: dict[str, int | None]
+) -> dict[str, Any]:
+    """The study file's [dataset] table for the flags (a loader reference takes no scaling)."""
+    given = {k: v for k, v in sizes.items() if v is not None}
+    if ":" in dataset:  # your loader (data/loader.py)
+        return {"loader": dataset, **given}
+    table = {"name": dataset, "scale": scale, "path": path, **given}
+    return {k: v for k, v in table.items() if v is not None}
+
+
+def _model_table(model: str, init: str) -> dict[str, Any]:
+    """The study file's [model] table for --model (a factory reference, or a built-in)."""
+    if is_factory_reference(model):
+        return {"factory": model, "init": init}  # your factory (models/factory.py)
+    spec = parse_model(model, init=init)
+    return {
+        "name": spec.name,
+        "hidden": list(spec.hidden),
+        "activation": spec.activation,
+        "init": spec.init,
+    }
+
+
 def _parse_floats(text: str, flag: str) -> list[float]:
     try:
         return [float(v) for v in text.split(",") if v.strip()]
@@ -203,7 +230,8 @@ def _parse_seeds(text: str) -> list[int]:
 
 def _default_name(dataset: str, optimizers: list[str]) -> str:
     short = [o.split(":")[0].rsplit(".", 1)[-1] for o in optimizers]
-    return "-".join([dataset, *short])[:80]
+    data = dataset.rpartition(":")[2] if ":" in dataset else dataset  # a loader: its name
+    return "-".join([data, *short])[:80]
 
 
 def register(app: typer.Typer) -> None:

@@ -1,7 +1,8 @@
 """A trial's reproducibility digest: one short hash of everything it computed.
 
 The digest covers each epoch's metrics (training and validation loss and accuracy, learning
-rate, gradient norm; not its wall time) written exactly (float.hex), and the SHA-256
+rate, gradient norm, and a task's other metrics such as R² or perplexity; not its wall time)
+written exactly (float.hex), and the SHA-256
 fingerprint of the final weights. Two runs of a trial under one numerics configuration give
 the same digest, whatever the schedule (docs/reproducibility.md); `optbench verify` retrains
 trials and compares, epoch by epoch.
@@ -22,6 +23,8 @@ def trial_digest(epochs: Iterable[Mapping[str, object]], final_fingerprint: str 
     digest = hashlib.sha256()
     for row in sorted(epochs, key=lambda r: int(r["epoch"])):  # type: ignore[call-overload]
         values = ",".join(exact(row[m]) for m in DIGEST_METRICS)
+        others = row.get("metrics") or {}  # a task's other metrics (regression, language model)
+        values += "".join(f",{k}={exact(v)}" for k, v in sorted(others.items()))  # type: ignore[union-attr]
         digest.update(f"{int(row['epoch'])}:{values};".encode())  # type: ignore[call-overload]
     digest.update(f"final:{final_fingerprint}".encode())
     return digest.hexdigest()[:16]

@@ -11,6 +11,18 @@ class OptbenchError(Exception):
     """Base class: a problem the user can fix (bad config, bad data, missing file)."""
 
     exit_code = 2
+    problems: list[str]
+
+    @classmethod
+    def collect(cls, problems: list[str], *, source: str = "configuration") -> OptbenchError:
+        """One error that lists every problem found, so the user fixes them all in one go."""
+        if len(problems) == 1:
+            error = cls(f"Invalid {source}: {problems[0]}")
+        else:
+            body = "\n".join(f"  - {p}" for p in problems)
+            error = cls(f"Invalid {source} ({len(problems)} problems):\n{body}")
+        error.problems = list(problems)
+        return error
 
 
 class ConfigError(OptbenchError):
@@ -19,14 +31,6 @@ class ConfigError(OptbenchError):
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
         self.problems = problems or [message]
         super().__init__(message)
-
-    @classmethod
-    def collect(cls, problems: list[str], *, source: str = "configuration") -> ConfigError:
-        """One error that lists every problem found, so the user fixes them all in one go."""
-        if len(problems) == 1:
-            return cls(f"Invalid {source}: {problems[0]}", problems)
-        body = "\n".join(f"  - {p}" for p in problems)
-        return cls(f"Invalid {source} ({len(problems)} problems):\n{body}", problems)
 
 
 class DataError(OptbenchError):

@@ -32,6 +32,39 @@ def short_hash(text: str, length: int = 12) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
+def portable_reference(ref: Any) -> Any:
+    """`/abs/path/cnn.py:build` → `cnn.py:build` (the file's hash identifies it); other
+    values as they are."""
+    if not isinstance(ref, str) or ":" not in ref:
+        return ref
+    left, _, name = ref.rpartition(":")
+    if left.endswith(".py") or "/" in left:
+        return f"{left.replace(chr(92), '/').rsplit('/', 1)[-1]}:{name}"
+    return ref
+
+
+# Fields added after studies were first stored: left out of an id while at their default.
+_NEW_DEFAULTS: dict[tuple[str, ...], Any] = {
+    ("task",): "classification",
+    ("loss_source",): None,
+    ("model", "factory"): None,
+    ("model", "kwargs"): (),
+    ("model", "source"): None,
+    ("dataset", "loader"): None,
+    ("dataset", "source"): None,
+}
+
+
+def _drop_defaults(config: dict[str, Any], defaults: dict[tuple[str, ...], Any]) -> None:
+    for path, default in defaults.items():
+        *parents, key = path
+        part = config
+        for parent in parents:
+            part = part[parent]
+        if key in part and (part[key] == default or (default == () and not part[key])):
+            del part[key]
+
+
 @dataclass(frozen=True)
 class OptimizerSpec:
     """An optimizer by registry name (or `module.path:Class`), its hyperparameters and profile.
@@ -78,6 +111,11 @@ class DatasetSpec:
     # Learning-rate search only: the last `holdout` training examples become the evaluation
     # split, so tuning never looks at the test set.
     holdout: int | None = None
+    # Your own data: `module:function` or `file.py:function` returning the splits
+    # (data/loader.py); `options` are then its keyword arguments. `source`: a hash of the
+    # loader's file, so an edited loader makes new trials (core/imports.py).
+    loader: str | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +134,25 @@ class ModelSpec:
     # ("linear" = logits, which the default cross-entropy loss expects).
     head_units: int | None = None
     head_activation: str = "linear"
+    # Your own model: `module:function` or `file.py:function`, called as
+    # function(input_shape, num_outputs, **kwargs) for a fresh nn.Module (models/factory.py).
+    # kwargs as (name, value) pairs (the spec stays hashable); `source`: a hash of its file.
+    factory: str | None = None
+    kwargs: tuple[tuple[str, Any], ...] = ()
+    source: str | None = None
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> ModelSpec:
+        """From `asdict` or its JSON: lists back to the tuples a hashable spec holds."""
+        kwargs = tuple((k, freeze(v)) for k, v in raw.get("kwargs", ()))
+        return cls(**{**raw, "hidden": tuple(raw["hidden"]), "kwargs": kwargs})
+
+
+def freeze(value: Any) -> Any:
+    """Lists (from JSON or TOML) as tuples, recursively: a spec's values stay hashable."""
+    if isinstance(value, list | tuple):
+        return tuple(freeze(v) for v in value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -129,6 +186,9 @@ class TrialSpec:
     # Display name of the optimizer as the user wrote it (`adam`, `adam(lr=0.01)`); the resolved
     # `optimizer` holds every hyperparameter. Not part of the id: it cannot change a result.
     optimizer_label: str = field(default="", compare=False)
+    # What the trial learns (models/task.py): it decides the loss, metrics and outputs.
+    task: str = "classification"
+    loss_source: str | None = None  # a hash of the file of a loss given as `module:function`
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -136,21 +196,29 @@ class TrialSpec:
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> TrialSpec:
         """The spec `to_dict()` (or its JSON, as the store keeps it) was made from: same id."""
-        model = {**raw["model"], "hidden": tuple(raw["model"]["hidden"])}
         return cls(
             **{
                 **raw,
                 "dataset": DatasetSpec(**raw["dataset"]),
-                "model": ModelSpec(**model),
+                "model": ModelSpec.from_dict(raw["model"]),
                 "optimizer": OptimizerSpec(**raw["optimizer"]),
             }
         )
 
     @property
     def id(self) -> str:
-        """Stable id: a hash of the resolved config (the key a study resumes by)."""
+        """Stable id: a hash of the resolved config (the key a study resumes by).
+
+        Your own code counts by its content and name (`source` hashes), not by where its file
+        lies; settings at their defaults that earlier versions did not have are left out, so
+        the ids of existing studies stay as they were.
+        """
         config = self.to_dict()
         del config["optimizer_label"]
+        for part, key in ((config["model"], "factory"), (config["dataset"], "loader")):
+            part[key] = portable_reference(part[key])
+        config["loss"] = portable_reference(config["loss"])
+        _drop_defaults(config, _NEW_DEFAULTS)
         return short_hash(stable_json(config))
 
     @property
@@ -188,6 +256,9 @@ class EpochRecord:
     seconds: float
     lr: float
     grad_norm: float
+    # The task's other metrics, by tag (`val/r2`, `train/perplexity`, …): accuracy has its own
+    # fields above (NaN where a task has none, e.g. regression).
+    metrics: dict[str, float] = field(default_factory=dict)
     histograms: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     # Findings raised up to and during this epoch (stored with the epoch, so a killed trial
     # keeps them), and the bytes of a checkpoint taken after it (None = not checkpointed).
@@ -204,6 +275,7 @@ class EpochRecord:
             "opt/lr": self.lr,
             "opt/grad_norm": self.grad_norm,
             "time/epoch_seconds": self.seconds,
+            **self.metrics,
         }
 
 
@@ -266,6 +338,9 @@ class StudySpec:
     lr_grid: tuple[float, ...] = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
     # Head study: when given, every head × optimizer × seed is a trial (overrides `loss`).
     heads: tuple[HeadSpec, ...] = ()
+    # What the trials learn (models/task.py); a `module:function` loss's file hash.
+    task: str = "classification"
+    loss_source: str | None = None
     # Ray executor: cluster address ("auto", "host:port"; None = start a local one) and the
     # resources each trial asks for.
     address: str | None = None
@@ -284,7 +359,7 @@ class StudySpec:
                 **raw,
                 **{k: tuple(raw[k]) for k in tuples if k in raw},
                 "dataset": DatasetSpec(**raw["dataset"]),
-                "model": ModelSpec(**{**raw["model"], "hidden": tuple(raw["model"]["hidden"])}),
+                "model": ModelSpec.from_dict(raw["model"]),
                 "optimizers": tuple(OptimizerSpec(**o) for o in raw["optimizers"]),
                 "heads": tuple(HeadSpec(**h) for h in raw.get("heads", ())),
             }

@@ -16,6 +16,7 @@ from optbench.data.classes import class_indices, select_classes
 from optbench.data.dataset import Dataset, Split
 from optbench.data.download import DEFAULT_TIMEOUT, check_url
 from optbench.data.info import DATASETS, DatasetInfo, ReadRequest, RemoteSource
+from optbench.data.loader import load_from_loader
 
 COMMON_OPTIONS = ("classes", "augment")
 AUGMENTATIONS = ("hflip",)
@@ -28,6 +29,7 @@ def load_dataset(
     allow_download: bool = True,
     sources: Sequence[RemoteSource] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    task: str = "classification",
 ) -> Dataset:
     """Find, read, validate and convert the dataset `spec` names.
 
@@ -36,12 +38,15 @@ def load_dataset(
     scale to [0, 1] when `spec.scale`, then augment the training split (`augment="hflip"`
     appends a mirrored copy of every training image: deterministic, so every trial and seed
     sees the same data). `sources` replaces the registered download mirrors (tests point it
-    at a loopback server); `timeout` bounds each network wait in seconds.
+    at a loopback server); `timeout` bounds each network wait in seconds. A spec with a
+    `loader` calls the user's loader instead, and checks its data against `task`.
 
     >>> ds = load_dataset(DatasetSpec("digits", train_size=100), Path("/tmp/cache"))
     >>> ds.train.x.shape, ds.raw_range, float(ds.train.x.max())
     (torch.Size([100, 8, 8]), (0.0, 16.0), 1.0)
     """
+    if spec.loader is not None:  # your own data (data/loader.py)
+        return load_from_loader(spec, task)
     info = DATASETS.get(spec.name)
     resolved = tuple(sources) if sources is not None else info.sources
     keep = _validate(spec, info, resolved)

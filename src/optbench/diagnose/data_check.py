@@ -23,8 +23,11 @@ IMBALANCE_RATIO = 10.0
 
 
 def check_data(data: Dataset) -> list[Finding]:
-    """Every static data finding for `data` (study-level: no trial, no epoch)."""
-    return [*check_inputs_scaled(data), *check_label_balance(data)]
+    """Every static data finding for `data` (study-level: no trial, no epoch). Token ids are
+    not values to scale, and only class labels can be imbalanced."""
+    scaled = check_inputs_scaled(data) if data.train.x.is_floating_point() else []
+    labelled = data.task in ("classification", "binary")
+    return [*scaled, *(check_label_balance(data) if labelled else [])]
 
 
 def check_inputs_scaled(data: Dataset) -> list[Finding]:

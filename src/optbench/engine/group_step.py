@@ -75,6 +75,7 @@ def choose_step(
     fits = (
         use_native
         and all(can_group(r.spec) and type(r.model) is MLP for r in replicas)  # not a look-alike
+        and spec.task == "classification"
         and spec.model.activation in NATIVE_ACTIVATIONS
         and x.device.type == "cpu"
         and x.dtype == torch.float32
@@ -114,7 +115,7 @@ class AutogradStep:
                 loss = rep.loss.loss(outputs, rep.loss.encode(yb, outputs))
                 loss.backward()
             with torch.no_grad():
-                rep.add_batch(loss.detach(), rep.loss.correct(outputs, yb), len(idx))
+                rep.add_batch(outputs, yb, loss)
             out.append(StepOutput(loss.detach(), outputs.detach()))
         return out
 
@@ -124,7 +125,8 @@ class NativeStep:
 
     The kernel writes every gradient into each replica's own `.grad` tensors, allocated once
     here and reused every step (optimizers' fused kernels see the same tensors each time), and
-    adds to each replica's totals, which are views into one [R] tensor per group.
+    adds to each replica's sums (the classification task's [examples, loss·examples,
+    correct]), which are rows of one [R, 3] tensor per group.
     """
 
     name = "native"
@@ -137,8 +139,7 @@ class NativeStep:
         self._group: tuple[int, ...] = ()
         self._params: list[torch.Tensor] = []
         self._grads: list[torch.Tensor] = []
-        self._loss_sum = torch.zeros(0, dtype=torch.float64)
-        self._correct = torch.zeros(0, dtype=torch.int64)
+        self._sums = torch.zeros(0, 3, dtype=torch.float64)
 
     def __call__(
         self, replicas: Sequence[Replica], rows: Sequence[torch.Tensor]
@@ -147,17 +148,8 @@ class NativeStep:
         shared = all(r is rows[0] for r in rows)  # one batch for all (replicas of one seed)
         idx = rows[0] if shared else torch.stack(list(rows))
         losses, logits = self.kernel(  # type: ignore[operator]
-            self.x,
-            self.y,
-            idx,
-            self._params,
-            self._grads,
-            self.activation,
-            self._loss_sum,
-            self._correct,
+            self.x, self.y, idx, self._params, self._grads, self.activation, self._sums
         )
-        for rep, r in zip(replicas, rows, strict=True):
-            rep.examples += len(r)
         return [StepOutput(losses[r], logits[r]) for r in range(len(replicas))]
 
     def _bind(self, replicas: Sequence[Replica]) -> None:
@@ -174,8 +166,7 @@ class NativeStep:
                     p.grad = torch.zeros_like(p)
                 self._params.append(p.detach())
                 self._grads.append(p.grad)
-        self._loss_sum = torch.stack([rep.loss_sum for rep in replicas])  # their values so far
-        self._correct = torch.stack([rep.correct for rep in replicas])
+        self._sums = torch.stack([rep.sums for rep in replicas])  # their values so far
         for r, rep in enumerate(replicas):  # from now on the kernel adds to them in place
-            rep.loss_sum, rep.correct = self._loss_sum[r], self._correct[r]
+            rep.sums = self._sums[r]
         self._group = key

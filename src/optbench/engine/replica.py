@@ -23,7 +23,7 @@ from optbench.engine.batches import BatchOrder
 from optbench.engine.callbacks import Callback, NonFiniteLossGuard, TrialContext
 from optbench.engine.checkpoint import Checkpoint, save_checkpoint
 from optbench.engine.fast_step import unhooked_step
-from optbench.models import LOSSES, LossInfo, build_model
+from optbench.models import TASKS, LossInfo, Task, build_model
 from optbench.optim import build_optimizer
 
 # The replica's own random stream starts from its seed, on a stream apart from the model's
@@ -38,6 +38,7 @@ class Replica:
     optimizer: torch.optim.Optimizer
     step: Callable[[], object]  # optimizer.step, without torch's wrapper (engine/fast_step.py)
     loss: LossInfo
+    task: Task
     order: BatchOrder
     ctx: TrialContext
     callbacks: list[Callback]
@@ -45,10 +46,9 @@ class Replica:
     cuda_rng: torch.Tensor | None = None  # and the GPU's, for a replica on a GPU
     reported: int = 0  # findings already sent with an earlier record
     stopped: bool = False
-    # The epoch's running totals (0-d tensors on the data's device: no sync per step).
-    loss_sum: torch.Tensor = field(default_factory=lambda: torch.zeros((), dtype=torch.float64))
-    correct: torch.Tensor = field(default_factory=lambda: torch.zeros((), dtype=torch.int64))
-    examples: int = 0
+    # The epoch's running sums (models/task.py: batch_sums), float64 on the data's device: no
+    # host sync per step. sums[0] counts the items scored, sums[1] their summed loss.
+    sums: torch.Tensor = field(default_factory=lambda: torch.zeros(3, dtype=torch.float64))
     norms: list[torch.Tensor] = field(default_factory=list)  # sampled gradient norms
     seconds: float = 0.0  # the epoch's training time, the replica's share of its group's
 
@@ -67,25 +67,19 @@ class Replica:
 
     @property
     def model_device(self) -> torch.device:
-        return self.loss_sum.device
+        return self.sums.device
 
-    def add_batch(self, loss: torch.Tensor, correct: torch.Tensor, examples: int) -> None:
-        """Add a batch's mean loss (× its size, in float64) and correct count to the totals."""
-        self.loss_sum += loss.double() * examples
-        self.correct += correct
-        self.examples += examples
+    def add_batch(self, outputs: torch.Tensor, labels: torch.Tensor, loss: torch.Tensor) -> None:
+        """Add one batch to the epoch's sums."""
+        self.sums += self.task.batch_sums(outputs, labels, loss, self.loss)
 
     def reset_totals(self) -> None:
         """In place: a group step may hold views of these tensors."""
-        self.loss_sum.zero_()
-        self.correct.zero_()
-        self.examples = 0
+        self.sums.zero_()
 
-    def train_metrics(self) -> tuple[float, float]:
-        """The epoch's mean training loss and accuracy over the examples it trained on."""
-        if not self.examples:
-            return math.nan, math.nan
-        return float(self.loss_sum) / self.examples, int(self.correct) / self.examples
+    def train_metrics(self) -> dict[str, float]:
+        """The epoch's training loss and metrics over the items it trained on."""
+        return self.task.finish(self.sums.tolist())
 
     def checkpoint(self, epoch: int) -> bytes:
         monitors = (self.callbacks, self.ctx.findings, self.reported)
@@ -122,11 +116,12 @@ def build_replica(
 ) -> Replica:
     """A fresh replica of `spec`: seeded model (or `initial_state`, for reuse_model chains),
     its optimizer, batch order and random stream, and the probe batch monitors look at."""
-    model = build_model(spec.model, data.input_shape, data.num_classes, seed=spec.seed)
+    model = build_model(spec.model, data.input_shape, data.num_outputs, seed=spec.seed)
     model = model.to(x.device)
     if initial_state is not None:
         model.load_state_dict(initial_state)
     optimizer = build_optimizer(spec.optimizer, model.parameters())
+    task = TASKS.get(spec.task)
     order = BatchOrder(len(y), spec.batch_size, spec.seed)
     # The probe is epoch 1's first batch, from a fresh generator: the same after a resume.
     probe = next(BatchOrder(len(y), spec.batch_size, spec.seed).epoch(y.device))
@@ -140,15 +135,15 @@ def build_replica(
         model=model,
         optimizer=optimizer,
         step=unhooked_step(optimizer),
-        loss=LOSSES.get(spec.loss),
+        loss=task.loss_info(spec.loss),
         order=order,
         ctx=ctx,
         callbacks=[NonFiniteLossGuard(), *callbacks],
         rng=rng,
         cuda_rng=cuda_rng,
+        task=task,
+        sums=torch.zeros(task.sums_size(), dtype=torch.float64, device=x.device),
     )
-    rep.loss_sum = rep.loss_sum.to(x.device)
-    rep.correct = rep.correct.to(x.device)
     return rep
 
 

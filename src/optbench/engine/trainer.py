@@ -29,7 +29,7 @@ from optbench.engine.fingerprint import fingerprint
 from optbench.engine.group_step import GroupStep, choose_step
 from optbench.engine.handoff import Carried, HandedOff, Handoff
 from optbench.engine.replica import Replica, build_replica, findings_since_report, first_loss
-from optbench.models import LossInfo
+from optbench.models import LossInfo, Task
 from optbench.store.tensorboard import histogram
 
 Event = TrialStarted | EpochRecord | TrialResult
@@ -243,18 +243,25 @@ def _finish_epoch(
     y_val: torch.Tensor,
     options: TrainOptions,
 ) -> EpochRecord:
-    train_loss, train_acc = rep.train_metrics()
-    val_loss, val_acc = evaluate(rep.model, rep.loss, x_val, y_val)
+    train = rep.train_metrics()
+    val = evaluate(rep.model, rep.task, rep.loss, x_val, y_val)
+    others = {
+        f"{split}/{name}": value
+        for split, values in (("train", train), ("val", val))
+        for name, value in values.items()
+        if name not in ("loss", "acc")
+    }
     record = EpochRecord(
         trial_id=rep.spec.id,
         epoch=epoch,
-        train_loss=train_loss,
-        train_acc=train_acc,
-        val_loss=val_loss,
-        val_acc=val_acc,
+        train_loss=train["loss"],
+        train_acc=train.get("acc", math.nan),
+        val_loss=val["loss"],
+        val_acc=val.get("acc", math.nan),
         seconds=rep.seconds,
         lr=float(rep.optimizer.param_groups[0]["lr"]),
         grad_norm=float(torch.stack(rep.norms).mean()) if rep.norms else math.nan,
+        metrics=others,
     )
     if options.histogram_freq and epoch % options.histogram_freq == 0:
         record.histograms = _histograms(rep.model)
@@ -270,17 +277,16 @@ def _finish_epoch(
 
 @torch.no_grad()
 def evaluate(
-    model: nn.Module, loss: LossInfo, x: torch.Tensor, y: torch.Tensor
-) -> tuple[float, float]:
-    """Mean loss and accuracy over (x, y), in large chunks."""
+    model: nn.Module, task: Task, loss: LossInfo, x: torch.Tensor, y: torch.Tensor
+) -> dict[str, float]:
+    """The task's loss and metrics over (x, y), in large chunks (`loss`, `acc`, …)."""
     model.eval()
-    loss_sum, correct = 0.0, 0
+    sums = torch.zeros(task.sums_size(), dtype=torch.float64, device=x.device)
     for xs, ys in zip(x.split(EVAL_CHUNK), y.split(EVAL_CHUNK), strict=True):
         outputs = model(xs)
-        loss_sum += float(loss.loss(outputs, loss.encode(ys, outputs))) * len(ys)
-        correct += int(loss.correct(outputs, ys))
+        sums += task.batch_sums(outputs, ys, loss.loss(outputs, loss.encode(ys, outputs)), loss)
     model.train()
-    return loss_sum / len(y), correct / len(y)
+    return task.finish(sums.tolist())
 
 
 def _histograms(model: nn.Module) -> dict[str, object]:

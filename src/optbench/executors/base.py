@@ -61,15 +61,14 @@ class DatasetCache:
         self.cache_dir = cache_dir
         self._loaded: dict[str, Dataset] = dict(preloaded or {})
 
-    def get(self, spec: DatasetSpec) -> Dataset:
+    def get(self, spec: DatasetSpec, task: str = "classification") -> Dataset:
         key = dataset_key(spec)
         if key not in self._loaded:
             if spec.holdout:
-                self._loaded[key] = carve_holdout(
-                    self.get(replace(spec, holdout=None)), spec.holdout
-                )
+                whole = self.get(replace(spec, holdout=None), task)
+                self._loaded[key] = carve_holdout(whole, spec.holdout)
             else:
-                self._loaded[key] = load_dataset(spec, self.cache_dir)
+                self._loaded[key] = load_dataset(spec, self.cache_dir, task=task)
         return self._loaded[key]
 
 

@@ -37,7 +37,7 @@ class LocalExecutor:
         }
         epochs = resume_epochs(request.resume)
         for group in plan_groups(request.trials, 1, epochs, request.options):
-            data = datasets.get(group[0].dataset)  # a DataError ends the study: nothing runs
+            data = datasets.get(group[0].dataset, group[0].task)  # a DataError ends the study
             if request.options.stack:
                 yield from run_group(group, data, request.options, request.resume)
             else:

@@ -81,7 +81,7 @@ def _run_in_worker(
     events = _worker["events"]
     trials = [*group, *(c.spec for c in carried)]
     try:
-        data = _worker["datasets"].get(trials[0].dataset)
+        data = _worker["datasets"].get(trials[0].dataset, trials[0].task)
         for event in run_group(group, data, options, resume, carried=carried):
             events.put(event)
     except Exception as exc:
@@ -139,7 +139,7 @@ class PoolExecutor:
             inbox = _Inbox(channel, futures, {t.id: t for g in others for t in g}, forecast)
             if mine:
                 datasets = DatasetCache(request.cache_dir, request.preloaded)
-                data = datasets.get(mine[0].dataset)  # loaded by the driver already
+                data = datasets.get(mine[0].dataset, mine[0].task)  # the driver loaded it
                 handoff = Handoff()
                 own = run_group(
                     mine, data, request.options, _resume(mine, request), handoff=handoff

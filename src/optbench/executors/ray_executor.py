@@ -159,7 +159,7 @@ def _fits(resources: dict[str, float], num_cpus: float, num_gpus: float) -> bool
 def _datasets(request: RunRequest) -> dict[str, Dataset]:
     """Each dataset the trials use, loaded once here (usually already, by the driver)."""
     cache = DatasetCache(request.cache_dir, request.preloaded)
-    return {dataset_key(t.dataset): cache.get(t.dataset) for t in request.trials}
+    return {dataset_key(t.dataset): cache.get(t.dataset, t.task) for t in request.trials}
 
 
 def _store_bytes(datasets: Iterable[Dataset]) -> int:

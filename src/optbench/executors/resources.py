@@ -47,7 +47,11 @@ def replicas_that_fit(cost: ModelCost, batch_size: int, memory: int, parallel: i
 
 def _biggest(todo: Sequence[TrialSpec], data: Dataset) -> ModelCost:
     costs = [
-        model_cost(build_model(m, data.input_shape, data.num_classes, seed=0), data.input_shape)
+        model_cost(
+            build_model(m, data.input_shape, data.num_outputs, seed=0),
+            data.input_shape,
+            data.train.x[:1],
+        )
         for m in {t.model for t in todo}
     ]
     return max(costs, key=lambda c: (c.macs, c.parameters))

@@ -31,7 +31,11 @@ class ModelCost:
         return 4 * (weights + activations)
 
 
-def model_cost(model: nn.Module, input_shape: Sequence[int]) -> ModelCost:
+def model_cost(
+    model: nn.Module, input_shape: Sequence[int], example: torch.Tensor | None = None
+) -> ModelCost:
+    """Multiply-accumulates, activations and parameters of one example through `model`
+    (`example`: one real input row, e.g. integer tokens; else zeros of `input_shape`)."""
     macs = activations = 0
 
     def count(module: nn.Module, _inputs: object, output: object) -> None:
@@ -51,7 +55,8 @@ def model_cost(model: nn.Module, input_shape: Sequence[int]) -> ModelCost:
         model.eval()
         with torch.no_grad():
             device = next(model.parameters()).device
-            model(torch.zeros(1, *input_shape, device=device))
+            probe = torch.zeros(1, *input_shape) if example is None else example[:1]
+            model(probe.to(device))
     finally:
         model.train(was_training)
         for hook in hooks:

@@ -12,6 +12,7 @@ from optbench.core.errors import ConfigError
 from optbench.core.registry import Registry, suggest
 from optbench.core.specs import ModelSpec
 from optbench.models.convnet import ConvNet
+from optbench.models.factory import FACTORY, build_from_factory
 from optbench.models.head import validate_head
 from optbench.models.init import apply_init
 from optbench.models.mlp import ACTIVATIONS, MLP
@@ -87,6 +88,10 @@ def parse_model(text: str, *, init: str = "torch", activation: str = "relu") -> 
 
 
 def validate_model(spec: ModelSpec) -> None:
+    if spec.factory is not None:
+        if spec.init not in INIT_PROFILES:
+            raise ConfigError(f"`init` must be 'torch' or 'keras'. Received: init={spec.init!r}")
+        return
     MODELS.get(spec.name)
     if spec.activation not in ACTIVATIONS:
         hint = suggest(spec.activation, list(ACTIVATIONS))
@@ -101,7 +106,8 @@ def validate_model(spec: ModelSpec) -> None:
 def build_model(
     spec: ModelSpec, input_shape: tuple[int, ...], num_classes: int, *, seed: int
 ) -> nn.Module:
-    """A fresh model whose initial weights depend only on (spec, shapes, seed).
+    """A fresh model whose initial weights depend only on (spec, shapes, seed). `num_classes`
+    is the number of outputs the task needs (models/task.py: task_outputs).
 
     The global RNG is forked so that building a model never disturbs other random streams,
     and two trials of one seed get bit-identical weights whatever optimizer follows.
@@ -109,6 +115,19 @@ def build_model(
     validate_model(spec)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = MODELS.get(spec.name).build(spec, tuple(input_shape), num_classes)
+        if spec.factory is not None:
+            model = build_from_factory(spec, tuple(input_shape), num_classes)
+        else:
+            model = MODELS.get(spec.name).build(spec, tuple(input_shape), num_classes)
         apply_init(model, spec.init)
     return model
+
+
+def describe_model(spec: ModelSpec) -> str:
+    """`mlp 128 relu`, or `your factory mynets:build (width=64)`."""
+    if spec.factory is None:
+        return f"{spec.name} {'-'.join(map(str, spec.hidden))} {spec.activation}".strip()
+    from optbench.core.specs import portable_reference
+
+    kwargs = ", ".join(f"{k}={v!r}" for k, v in spec.kwargs)
+    return f"{FACTORY} {portable_reference(spec.factory)}" + (f" ({kwargs})" if kwargs else "")

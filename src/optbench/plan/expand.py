@@ -39,6 +39,8 @@ def expand(study: StudySpec) -> list[TrialSpec]:
                             loss=study.loss if head is None else head.loss,
                             device=study.device,
                             optimizer_label=label,
+                            task=study.task,
+                            loss_source=study.loss_source if head is None else None,
                         )
                     )
     _check_unique(trials)

@@ -14,11 +14,20 @@ from typing import Any
 import tomli_w
 
 from optbench.core.errors import ConfigError, OptbenchError
+from optbench.core.imports import is_reference
 from optbench.core.registry import suggest
 from optbench.core.specs import DatasetSpec, HeadSpec, ModelSpec, OptimizerSpec, StudySpec
 from optbench.data import DATASETS
 from optbench.models import HEAD_ACTIVATIONS, LOSSES, MODELS, validate_model
 from optbench.optim import expand_optimizer_grid, parse_optimizer, resolve_optimizer
+from optbench.plan.user_code import (
+    FACTORY_KEYS,
+    LOADER_KEYS,
+    factory_model,
+    is_factory_reference,
+    loader_dataset,
+    task_and_loss,
+)
 
 DEFAULT_LR_GRID = StudySpec.__dataclass_fields__["lr_grid"].default
 MAX_EPOCHS = 100_000  # beyond this a typo is likelier than a plan
@@ -51,6 +60,7 @@ _TOP_KEYS = (
     "dataset",
     "model",
     "optimizers",
+    "task",
 )
 _DATASET_KEYS = (
     "name",
@@ -83,20 +93,26 @@ def load_study_file(path: Path) -> StudySpec:
             "See studies/seed-mnist.toml for an example."
         ) from None
     raw.setdefault("name", path.stem)
-    return parse_study(raw, source=f"study file {path}")
+    return parse_study(raw, source=f"study file {path}", base=path.parent)
 
 
-def parse_study(raw: dict[str, Any], *, source: str = "study") -> StudySpec:
-    """Validate a raw study dictionary; raise one ConfigError listing every problem."""
+def parse_study(
+    raw: dict[str, Any], *, source: str = "study", base: Path | None = None
+) -> StudySpec:
+    """Validate a raw study dictionary; raise one ConfigError listing every problem.
+    `base`: the folder relative file references (your model, data, loss) start from."""
     problems: list[str] = []
     _unknown_keys(raw, _TOP_KEYS, "", problems)
     profile = _choice(raw, "profile", PROFILES, "torch", problems)
+    task, loss, loss_source = task_and_loss(raw, base, problems)
     spec_args: dict[str, Any] = {
         "name": _typed(raw, "name", str, "study", problems),
         "epochs": _int_in(raw, "epochs", 10, 1, MAX_EPOCHS, problems),
         "batch_size": _int_in(raw, "batch_size", 64, 1, MAX_BATCH, problems),
         "seeds": _seeds(raw.get("seeds", [0]), problems),
-        "loss": _choice(raw, "loss", tuple(LOSSES.names()), "cross_entropy", problems),
+        "task": task,
+        "loss": loss,
+        "loss_source": loss_source,
         "device": _device(raw.get("device", "cpu"), problems),
         "executor": _choice(raw, "executor", EXECUTORS, "local", problems),
         "workers": _optional_int(raw, "workers", 1, 4096, problems),
@@ -112,8 +128,8 @@ def parse_study(raw: dict[str, Any], *, source: str = "study") -> StudySpec:
         "address": _typed(raw, "address", str, None, problems),
         "num_cpus": _number_in(raw, "num_cpus", 1.0, 0.0, 1024.0, problems),
         "num_gpus": _number_in(raw, "num_gpus", 0.0, 0.0, 64.0, problems),
-        "dataset": _dataset(raw.get("dataset"), problems),
-        "model": _model(raw.get("model", "mlp"), profile, problems),
+        "dataset": _dataset(raw.get("dataset"), base, problems),
+        "model": _model(raw.get("model", "mlp"), profile, base, problems),
         "optimizers": _optimizers(raw.get("optimizers"), profile, problems),
     }
     if problems:
@@ -124,14 +140,18 @@ def parse_study(raw: dict[str, Any], *, source: str = "study") -> StudySpec:
 # -- sections -------------------------------------------------------------------------------
 
 
-def _dataset(value: Any, problems: list[str]) -> DatasetSpec | None:
+def _dataset(value: Any, base: Path | None, problems: list[str]) -> DatasetSpec | None:
     if value is None:
         problems.append('`dataset` is required, e.g. dataset = "fashion-mnist".')
         return None
     table = {"name": value} if isinstance(value, str) else value
+    if isinstance(value, str) and is_reference(value):
+        table = {"loader": value}  # `--data data.py:load`
     if not isinstance(table, dict):
         problems.append(f"`dataset` must be a name or a table. Received: {value!r}")
         return None
+    if "loader" in table:
+        return loader_dataset(table, base, problems)
     _unknown_keys(table, _DATASET_KEYS, "dataset.", problems)
     name = _typed(table, "name", str, None, problems, prefix="dataset.")
     if name is None:
@@ -154,11 +174,17 @@ def _dataset(value: Any, problems: list[str]) -> DatasetSpec | None:
     )
 
 
-def _model(value: Any, profile: str, problems: list[str]) -> ModelSpec | None:
+def _model(
+    value: Any, profile: str, base: Path | None, problems: list[str]
+) -> ModelSpec | None:
     table = {"name": value} if isinstance(value, str) else value
+    if isinstance(value, str) and is_factory_reference(value):
+        table = {"factory": value}  # `--model nets.py:build`
     if not isinstance(table, dict):
         problems.append(f"`model` must be a name or a table. Received: {value!r}")
         return None
+    if "factory" in table:
+        return factory_model(table, profile, base, problems)
     _unknown_keys(table, _MODEL_KEYS, "model.", problems)
     name = table.get("name", "mlp")
     default = list(MODELS.get(name).default_hidden) if name in MODELS else [128]
@@ -398,8 +424,22 @@ def study_to_toml(study: StudySpec) -> str:
     """The study in study-file form: `optbench run config.toml` runs it again."""
     raw = study.to_dict()
     dataset = raw.pop("dataset")
-    dataset.update(dataset.pop("options"))
+    options = dataset.pop("options")
+    if dataset.get("loader"):  # the loader's arguments, as the study file writes them
+        dataset = {k: dataset[k] for k in LOADER_KEYS if dataset.get(k) is not None}
+        dataset["kwargs"] = options
+    else:
+        dataset.update(options)
     raw["dataset"] = dataset
+    model = raw["model"]
+    if model.get("factory"):
+        raw["model"] = {k: model[k] for k in FACTORY_KEYS if k != "kwargs"}
+        raw["model"]["kwargs"] = dict(model["kwargs"])
+    else:
+        for key in ("factory", "kwargs", "source"):
+            model.pop(key, None)
+    for key in ("loss_source",):
+        raw.pop(key, None)
     raw["optimizers"] = [
         {"name": o["name"], "profile": o["profile"], **o["hparams"]} for o in raw["optimizers"]
     ]

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from optbench.core.task import TaskKind, task_kind
 from optbench.report.stats import (
     Interval,
     PairedComparison,
@@ -25,11 +26,10 @@ from optbench.report.stats import (
     performance_profile,
     t_interval,
 )
-from optbench.report.view import StudyView, TrialView, final_metrics
+from optbench.report.view import StudyView, TrialView, best_tag, final_metrics, primary_tag
 
-# Metrics compared between optimizers, and which way is better.
-COMPARED = {"val/acc": True, "val/loss": False}
 PROFILE_TAUS = (1.0, 1.25, 1.5, 2.0, 3.0, 4.0)
+COMPARED = {"val/acc": True, "val/loss": False}  # a classification study's (see `compared`)
 
 
 @dataclass
@@ -91,12 +91,14 @@ class LrFamily:
 
     @property
     def best(self) -> LrPoint:
+        """The best rate by mean (study metrics where higher is better; see `best_lower`)."""
         return max(self.points, key=lambda p: (p.interval.mean, -p.lr))
 
 
 @dataclass
 class WorkloadAnalysis:
     workload: str
+    task: TaskKind  # what its trials learn: the metric they are ranked by (`score`)
     groups: list[GroupStats]
     comparisons: dict[str, list[PairedComparison]]  # metric → pairs, better mean first
     ranking: list[Ranking]
@@ -108,6 +110,16 @@ class WorkloadAnalysis:
     def seeds(self) -> int:
         """Most seeds any group finished (what "with N seeds" refers to)."""
         return max((g.finished for g in self.groups), default=0)
+
+    @property
+    def score(self) -> str:
+        """The final validation metric optimizers are ranked by: `val/acc`, `val/r2`, …"""
+        return primary_tag(self.task)
+
+    @property
+    def best_key(self) -> str:
+        """Its best-epoch value's key (`best/val_acc`, …)."""
+        return best_tag(self.task)
 
 
 @dataclass
@@ -137,22 +149,32 @@ def analyse(view: StudyView, target: float | None = None) -> Analysis:
     return Analysis(workloads, view.group_order(), profile)
 
 
+def compared(task: TaskKind) -> dict[str, bool]:
+    """Metrics compared between optimizers, and whether higher is better."""
+    return {primary_tag(task): task.primary.higher_is_better, "val/loss": False}
+
+
 def _workload(view: StudyView, workload: str, target: float | None) -> WorkloadAnalysis:
     trials = [t for t in view.trials if t.workload == workload and not t.search]
     search = [t for t in view.trials if t.workload == workload and t.search]
+    task = task_kind(view.config.get("task"))
     groups = _group_stats(trials)
-    comparisons = {m: _compare(groups, m, better) for m, better in COMPARED.items()}
-    if target is None:
-        target = auto_target(g.interval("best/val_acc").mean for g in groups)
+    comparisons = {m: _compare(groups, m, better) for m, better in compared(task).items()}
+    score, higher = primary_tag(task), task.primary.higher_is_better
+    if target is None and task.primary.percent:  # a time to reach an accuracy
+        target = auto_target(g.interval(best_tag(task)).mean for g in groups)
+    if not task.primary.percent:
+        target = None
     return WorkloadAnalysis(
         workload=workload,
+        task=task,
         groups=groups,
         comparisons=comparisons,
-        ranking=_rank(groups, comparisons["val/acc"]),
+        ranking=_rank(groups, comparisons[score], score, higher),
         target=target,
-        time_to_target=[_time_to_target(g, target) for g in groups] if target else [],
-        lr_families=_lr_families(_group_stats(search), "held-out", groups)
-        + _lr_families(groups, "test", groups),
+        time_to_target=[_time_to_target(g, target, score) for g in groups] if target else [],
+        lr_families=_lr_families(_group_stats(search), "held-out", groups, score)
+        + _lr_families(groups, "test", groups, score),
     )
 
 
@@ -196,11 +218,14 @@ def _with_holm(c: PairedComparison, p_holm: float, tested: int) -> PairedCompari
     return replace(c, p_holm=p_holm, pairs=max(tested, 1))
 
 
-def _rank(groups: Sequence[GroupStats], comparisons: list[PairedComparison]) -> list[Ranking]:
-    ordered = [g for g in _by_mean(groups, "val/acc", True) if "val/acc" in g.per_seed]
+def _rank(
+    groups: Sequence[GroupStats], comparisons: list[PairedComparison], score: str, higher: bool
+) -> list[Ranking]:
+    ordered = [g for g in _by_mean(groups, score, higher) if score in g.per_seed]
     if not ordered:
         return []
-    mean_rank, wins, seeds = per_seed_ranks({g.group: g.per_seed["val/acc"] for g in ordered})
+    per_seed = {g.group: g.per_seed[score] for g in ordered}
+    mean_rank, wins, seeds = per_seed_ranks(per_seed, higher)
     best = ordered[0].group
     versus = {c.b: c for c in comparisons if c.a == best}
     return [
@@ -209,13 +234,13 @@ def _rank(groups: Sequence[GroupStats], comparisons: list[PairedComparison]) -> 
     ]
 
 
-def _time_to_target(g: GroupStats, target: float) -> TargetResult:
+def _time_to_target(g: GroupStats, target: float, score: str) -> TargetResult:
     epochs: list[float] = []
     seconds: list[float] = []
     for t in g.trials:
         if not t.done:
             continue
-        hit = epochs_to_target((e["val/acc"] for e in t.epochs), target)
+        hit = epochs_to_target((e[score] for e in t.epochs), target)
         epochs.append(math.inf if hit is None else float(hit))
         spent = sum(e["time/epoch_seconds"] for e in t.epochs[: hit or 0])
         seconds.append(math.inf if hit is None else spent)
@@ -238,7 +263,7 @@ def _first_done(g: GroupStats) -> TrialView | None:
 
 
 def _lr_families(
-    groups: Sequence[GroupStats], split: str, compared: Sequence[GroupStats]
+    groups: Sequence[GroupStats], split: str, shown: Sequence[GroupStats], score: str
 ) -> list[LrFamily]:
     """Groups whose trials differ only by `lr`; a family with two or more rates is plotted.
 
@@ -246,7 +271,7 @@ def _lr_families(
     lr search is drawn in the colour of the optimizer it tuned).
     """
     colour_of: dict[str, str] = {}
-    for g in compared:
+    for g in shown:
         if (t := _first_done(g)) is not None:
             colour_of.setdefault(_family_key(t), g.group)
     families: dict[str, dict[float, GroupStats]] = {}
@@ -264,7 +289,7 @@ def _lr_families(
         if len(by_lr) < 2:
             continue
         points = tuple(
-            LrPoint(lr, g.group, tuple(g.per_seed["val/acc"].values()), g.interval("val/acc"))
+            LrPoint(lr, g.group, tuple(g.per_seed[score].values()), g.interval(score))
             for lr, g in sorted(by_lr.items())
         )
         colour = colour_of.get(key, next(iter(by_lr.values())).group)
@@ -310,6 +335,8 @@ def _num(x: float) -> float | str | None:
 def _workload_dict(w: WorkloadAnalysis) -> dict[str, Any]:
     return {
         "dataset": w.workload,
+        "task": w.task.name,
+        "ranked_by": w.score,
         "groups": {
             g.group: {
                 "finished": g.finished,

@@ -7,10 +7,13 @@ report without retraining.
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
+from optbench.core.task import TaskKind as Task
+from optbench.core.task import task_kind
 from optbench.report.stats import t_interval
 from optbench.store import Store
 
@@ -69,11 +72,19 @@ class TrialView:
         return self.row["status"] == "finished" and bool(self.epochs)
 
     @property
+    def task(self) -> Task:
+        return task_kind(self.spec.get("task"))
+
+    @property
     def best_epoch(self) -> int | None:
-        """Epoch with the highest validation accuracy (first one on ties)."""
-        if not self.epochs:
+        """Epoch with the best validation score on the task's metric (accuracy, R²,
+        perplexity…; the first one on ties)."""
+        scored = [e for e in self.epochs if _finite(e.get(primary_tag(self.task)))]
+        if not scored:
             return None
-        return max(self.epochs, key=lambda e: (e["val/acc"], -e["epoch"]))["epoch"]
+        sign = 1 if self.task.primary.higher_is_better else -1
+        tag = primary_tag(self.task)
+        return max(scored, key=lambda e: (sign * e[tag], -e["epoch"]))["epoch"]
 
 
 @dataclass
@@ -101,6 +112,7 @@ class StudyView:
         by_trial: dict[str, list[dict[str, float]]] = {}
         for row in store.epochs():
             tagged = {"epoch": row["epoch"], **{tag: row[col] for col, tag in TAGS.items()}}
+            tagged |= row.get("metrics") or {}  # a task's other metrics, by tag
             by_trial.setdefault(row["trial_id"], []).append(tagged)
         current = json.loads(store.get_meta("trial_ids") or "null")
         trials = [
@@ -137,14 +149,41 @@ class StudyView:
         return {g.group: [t.epochs for t in g.trials if t.epochs] for g in self.groups()}
 
 
+def primary_tag(task: Task) -> str:
+    """The validation metric results are ranked by: `val/acc`, `val/r2`, `val/perplexity`."""
+    return f"val/{task.primary.name}"
+
+
+def best_tag(task: Task) -> str:
+    """The best epoch's value of the task's metric: `best/val_acc`, `best/val_r2`, …"""
+    return "best/" + primary_tag(task).replace("/", "_")
+
+
+def final_tags(task: Task) -> tuple[str, ...]:
+    """The final-epoch metrics a trial of `task` is summarised by."""
+    names = ("loss", *(m.name for m in task.metrics))
+    return tuple(f"{split}/{name}" for name in names for split in ("train", "val"))
+
+
 def final_metrics(trial: TrialView) -> dict[str, float]:
     """The numbers a finished trial is summarised by (final epoch, best epoch, speed)."""
-    final = trial.final
-    values = {tag: final[tag] for tag in FINAL_TAGS}
+    final, task = trial.final, trial.task
+    values = {tag: _number(final.get(tag)) for tag in final_tags(task)}
     values["best_epoch"] = float(trial.best_epoch or 0)
-    values["best/val_acc"] = max(e["val/acc"] for e in trial.epochs)
+    best = trial.best_epoch
+    tag = primary_tag(task)
+    values[best_tag(task)] = _number(trial.epochs[best - 1].get(tag)) if best else math.nan
     values["seconds_per_epoch"] = statistics.fmean(e["time/epoch_seconds"] for e in trial.epochs)
     return values
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)
+
+
+def _number(value: Any) -> float:
+    """A stored metric as a float (SQLite keeps NaN as NULL)."""
+    return float(value) if isinstance(value, int | float) else math.nan
 
 
 def _summarise(group: str, trials: list[TrialView]) -> GroupSummary:

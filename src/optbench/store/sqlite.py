@@ -17,7 +17,13 @@ from optbench.core.digest import trial_digest
 from optbench.core.errors import StoreError
 from optbench.core.specs import EpochRecord, Finding, TrialResult, TrialSpec, TrialStarted
 
-SCHEMA_VERSION = 2  # 2: trials.digest (a version-1 store gains the column when opened)
+# 2: trials.digest; 3: epochs.metrics (a task's other metrics, JSON). An older store gains the
+# columns when opened.
+SCHEMA_VERSION = 3
+MIGRATIONS = {
+    1: ("ALTER TABLE trials ADD COLUMN digest TEXT", "ALTER TABLE epochs ADD COLUMN metrics TEXT"),
+    2: ("ALTER TABLE epochs ADD COLUMN metrics TEXT",),
+}
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS trials (
@@ -41,7 +47,7 @@ CREATE TABLE IF NOT EXISTS epochs (
     trial_id TEXT NOT NULL REFERENCES trials(id),
     epoch INTEGER NOT NULL,
     train_loss REAL, train_acc REAL, val_loss REAL, val_acc REAL,
-    lr REAL, grad_norm REAL, seconds REAL,
+    lr REAL, grad_norm REAL, seconds REAL, metrics TEXT,
     PRIMARY KEY (trial_id, epoch)
 );
 CREATE TABLE IF NOT EXISTS findings (
@@ -73,8 +79,9 @@ class Store:
 
     def _check_version(self) -> None:
         found = self.get_meta("schema_version")
-        if found == "1":  # the same tables, without the reproducibility digest
-            self._db.execute("ALTER TABLE trials ADD COLUMN digest TEXT")
+        if found is not None and found.isdigit() and int(found) in MIGRATIONS:
+            for statement in MIGRATIONS[int(found)]:  # the same tables, with fewer columns
+                self._db.execute(statement)
             found = None
         if found is None:
             self.set_meta("schema_version", str(SCHEMA_VERSION))
@@ -145,11 +152,12 @@ class Store:
     def add_epoch(self, record: EpochRecord) -> None:
         """One epoch and the findings that came with it, in one transaction."""
         values = [getattr(record, c) for c in EPOCH_COLUMNS]
+        metrics = json.dumps(record.metrics, sort_keys=True) if record.metrics else None
         with self._transaction():
             self._db.execute(
-                f"INSERT INTO epochs (trial_id, epoch, {', '.join(EPOCH_COLUMNS)}) "
-                f"VALUES (?, ?, {', '.join('?' * len(EPOCH_COLUMNS))})",
-                (record.trial_id, record.epoch, *values),
+                f"INSERT INTO epochs (trial_id, epoch, {', '.join(EPOCH_COLUMNS)}, metrics) "
+                f"VALUES (?, ?, {', '.join('?' * len(EPOCH_COLUMNS))}, ?)",
+                (record.trial_id, record.epoch, *values, metrics),
             )
             for finding in record.findings:
                 self.add_finding(finding)
@@ -195,11 +203,15 @@ class Store:
         return [_decode_trial(dict(r)) for r in rows]
 
     def epochs(self, trial_id: str | None = None) -> list[dict[str, Any]]:
+        """Epoch rows; `metrics` decoded ({} when the task has no others)."""
         sql = "SELECT * FROM epochs"
         args: tuple[str, ...] = ()
         if trial_id is not None:
             sql, args = sql + " WHERE trial_id = ?", (trial_id,)
-        return [dict(r) for r in self._db.execute(sql + " ORDER BY trial_id, epoch", args)]
+        rows = [dict(r) for r in self._db.execute(sql + " ORDER BY trial_id, epoch", args)]
+        for row in rows:
+            row["metrics"] = json.loads(row["metrics"]) if row.get("metrics") else {}
+        return rows
 
     def findings(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self._db.execute("SELECT * FROM findings ORDER BY id")]

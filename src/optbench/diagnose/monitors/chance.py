@@ -22,6 +22,8 @@ class ChanceAccuracyMonitor(Monitor):
     """train.acc_at_chance: train and validation accuracy at guessing level, loss not falling."""
 
     def on_epoch_end(self, ctx: TrialContext, record: EpochRecord) -> list[Finding]:
+        if ctx.spec.task not in ("classification", "binary"):  # no accuracy to be at chance
+            return []
         records = self.history.records[-CHANCE_EPOCHS:]
         ceiling = chance_ceiling(ctx.num_classes)
         if len(records) < CHANCE_EPOCHS or not all(_at_chance(r, ceiling) for r in records):

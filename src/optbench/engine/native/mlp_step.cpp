@@ -87,10 +87,10 @@ at::Tensor activation_backward(const at::Tensor& upstream, const at::Tensor& out
 
 // Softmax cross-entropy over one replica's logits [B, C]: its mean loss (returned), the
 // gradient of that mean w.r.t. the logits ((softmax - one_hot) / B, returned in `delta`), the
-// last layer's bias gradient, and the step's summed loss and correct count added to the
-// replica's running totals.
+// last layer's bias gradient, and the step added to the replica's running sums (models/task.py:
+// [examples, summed loss, correct]).
 float softmax_cross_entropy(const at::Tensor& logits, const int64_t* labels, at::Tensor& delta,
-                            float* bias_grad, double* loss_sum, int64_t* correct) {
+                            float* bias_grad, double* sums) {
   const int64_t B = logits.size(0), C = logits.size(1);
   const float inv_b = 1.0f / static_cast<float>(B);
   const float* z = logits.data_ptr<float>();
@@ -124,16 +124,16 @@ float softmax_cross_entropy(const at::Tensor& logits, const int64_t* labels, at:
     for (int64_t c = 0; c < C; ++c) bias_grad[c] += d[c];
   }
   const float mean = static_cast<float>(total / static_cast<double>(B));
-  *loss_sum += static_cast<double>(mean) * static_cast<double>(B);
-  *correct += hits;
+  sums[0] += static_cast<double>(B);
+  sums[1] += static_cast<double>(mean) * static_cast<double>(B);
+  sums[2] += static_cast<double>(hits);
   return mean;
 }
 
 // One replica's step. params = [w0, b0, w1, b1, …] (w [out, in], b [out]); grads the same
 // shapes, written in place. xb [B, in] its batch, labels [B]. Returns its logits [B, C].
 at::Tensor replica_step(const at::Tensor& xb, const at::Tensor& labels, at::TensorList params,
-                        at::TensorList grads, Activation act, float* loss, double* loss_sum,
-                        int64_t* correct) {
+                        at::TensorList grads, Activation act, float* loss, double* sums) {
   const int64_t L = static_cast<int64_t>(params.size()) / 2;
   // Forward. outputs[l] is layer l's output [B, out] (activated in place for hidden layers,
   // which is what their backward needs).
@@ -147,7 +147,7 @@ at::Tensor replica_step(const at::Tensor& xb, const at::Tensor& labels, at::Tens
   const at::Tensor& logits = outputs[L - 1];
   at::Tensor delta = at::empty_like(logits);
   *loss = softmax_cross_entropy(logits, labels.data_ptr<int64_t>(), delta,
-                                grads[2 * L - 1].data_ptr<float>(), loss_sum, correct);
+                                grads[2 * L - 1].data_ptr<float>(), sums);
   // Backward, layer by layer, as autograd's linear backward: dW = δᵀ·input, dx = δ·W.
   for (int64_t l = L - 1; l >= 0; --l) {
     const at::Tensor& below = l == 0 ? xb : outputs[l - 1];
@@ -162,23 +162,21 @@ at::Tensor replica_step(const at::Tensor& xb, const at::Tensor& labels, at::Tens
 
 // x_all [N, in] float32, y_all [N] int64, idx [B] (one batch for every replica) or [R, B];
 // params and grads: R replicas × [w0, b0, w1, b1, …], each tensor the replica's own;
-// loss_sum [R] float64 and correct [R] int64 are accumulated.
+// sums [R, 3] float64 (examples, summed loss, correct) are accumulated.
 // Returns each replica's mean loss [R] and its logits [B, C].
 std::tuple<at::Tensor, std::vector<at::Tensor>> mlp_train_step(
     const at::Tensor& x_all, const at::Tensor& y_all, const at::Tensor& idx,
-    at::TensorList params, at::TensorList grads, c10::string_view activation,
-    at::Tensor loss_sum, at::Tensor correct) {
+    at::TensorList params, at::TensorList grads, c10::string_view activation, at::Tensor sums) {
   at::NoGradGuard no_grad;
   const Activation act = parse_activation(std::string(activation));
-  const int64_t R = loss_sum.size(0);
+  const int64_t R = sums.size(0);
   TORCH_CHECK(R >= 1 && params.size() == grads.size() && params.size() % (2 * R) == 0,
               "mlp_train_step: params, grads and replicas disagree");
   TORCH_CHECK(x_all.scalar_type() == at::kFloat && x_all.is_contiguous() && x_all.dim() == 2,
               "mlp_train_step: x must be contiguous float32 [N, features]");
-  TORCH_CHECK(y_all.scalar_type() == at::kLong && loss_sum.scalar_type() == at::kDouble &&
-                  correct.scalar_type() == at::kLong && loss_sum.is_contiguous() &&
-                  correct.is_contiguous(),
-              "mlp_train_step: label, loss_sum or correct dtype");
+  TORCH_CHECK(y_all.scalar_type() == at::kLong && sums.scalar_type() == at::kDouble &&
+                  sums.is_contiguous() && sums.dim() == 2 && sums.size(1) == 3,
+              "mlp_train_step: labels must be int64 and sums a contiguous float64 [R, 3]");
   const bool shared = idx.dim() == 1;
   TORCH_CHECK(shared || idx.size(0) == R, "mlp_train_step: one row of indices per replica");
   const int64_t per_replica = static_cast<int64_t>(params.size()) / R;
@@ -198,8 +196,7 @@ std::tuple<at::Tensor, std::vector<at::Tensor>> mlp_train_step(
   }
   at::Tensor losses = at::empty({R}, x_all.options());
   float* loss_out = losses.data_ptr<float>();
-  double* sums = loss_sum.data_ptr<double>();
-  int64_t* hits = correct.data_ptr<int64_t>();
+  double* totals = sums.data_ptr<double>();
   std::vector<at::Tensor> logits;
   logits.reserve(R);
   for (int64_t r = 0; r < R; ++r) {
@@ -207,7 +204,7 @@ std::tuple<at::Tensor, std::vector<at::Tensor>> mlp_train_step(
     const at::Tensor yb = shared ? shared_y : y_all.index_select(0, idx[r]);
     logits.push_back(replica_step(xb, yb, params.slice(r * per_replica, per_replica),
                                   grads.slice(r * per_replica, per_replica), act, loss_out + r,
-                                  sums + r, hits + r));
+                                  totals + 3 * r));
   }
   return {losses, logits};
 }
@@ -217,6 +214,6 @@ std::tuple<at::Tensor, std::vector<at::Tensor>> mlp_train_step(
 TORCH_LIBRARY(optbench, m) {
   m.def(
       "mlp_train_step(Tensor x, Tensor y, Tensor idx, Tensor[] params, Tensor(a!)[] grads, "
-      "str activation, Tensor(b!) loss_sum, Tensor(c!) correct) -> (Tensor, Tensor[])");
+      "str activation, Tensor(b!) sums) -> (Tensor, Tensor[])");
   m.impl("mlp_train_step", c10::DispatchKey::CPU, &mlp_train_step);
 }
