@@ -36,6 +36,7 @@ from optbench.core.errors import ConfigError
 from optbench.core.specs import Finding, StudySpec, TrialSpec
 from optbench.data import Dataset
 from optbench.diagnose.codes import CODES, CodeInfo
+from optbench.diagnose.numbers import sig
 from optbench.diagnose.stop import resolve_stop_on
 from optbench.engine import Callback, TrialContext
 from optbench.engine.batches import BatchOrder
@@ -138,6 +139,16 @@ SETUP_CODES = (
         "the output parameters of the equivalent 1-unit sigmoid.",
         "Nothing to fix. For calibrated single-label probabilities use 1 sigmoid unit + BCE, "
         "or 2 softmax units + categorical cross-entropy.",
+    ),
+    CodeInfo(
+        "head.redundant_log_softmax",
+        "info",
+        "log_softmax before a loss that applies it",
+        "Cross-entropy on logits applies log_softmax itself, and log_softmax is idempotent "
+        "(log_softmax(log_softmax(z)) = log_softmax(z)): a head that already ends in "
+        "log_softmax trains exactly as a linear head would. Harmless, but redundant work, and "
+        "a sign the model was written for NLLLoss.",
+        "Drop the head's log_softmax (a linear head), or keep it and use NLLLoss.",
     ),
     CodeInfo(
         "loss.unknown",
@@ -576,6 +587,24 @@ def _double_activation(
     ]
 
 
+def _redundant_log_softmax(
+    out: OutputProfile, kind: LossKind, labels: Labels, found: list[Finding]
+) -> list[Finding]:
+    if kind.expects != "logits" or out.activation != "log_softmax":
+        return []
+    return [
+        _finding(
+            "head.redundant_log_softmax",
+            f"The head ends in log_softmax (outputs in [{sig(out.low)}, {sig(out.high)}], rows "
+            f"of exp summing to 1) and {kind.name} applies log_softmax again. log_softmax is "
+            "idempotent, so the loss and its gradients are exactly those of a linear head: "
+            "nothing is wrong, the extra log_softmax is only redundant.",
+            "Drop the head's log_softmax (a linear head), or keep it and use NLLLoss "
+            "(nn.NLLLoss, F.nll_loss), which expects log-probabilities.",
+        )
+    ]
+
+
 def _units_mismatch(
     out: OutputProfile, kind: LossKind, labels: Labels, found: list[Finding]
 ) -> list[Finding]:
@@ -814,6 +843,7 @@ RULES: tuple[Rule, ...] = (
     _constant_output,
     _range_mismatch,
     _double_activation,
+    _redundant_log_softmax,
     _units_mismatch,
     _labels,
     _regression_on_classes,
