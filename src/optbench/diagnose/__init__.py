@@ -12,7 +12,8 @@ say which of them is the cause.
 - `group_findings(findings, epochs, task)`: one trial's findings grouped under their root
   cause, revised when the run recovered (cause.py); `task_for(loss, classes)`: the chance
   levels and metric a trial is judged by.
-- `lr_edge_findings(study, lrs)`: the tuned learning rate sits at the edge of its grid.
+- `lr_edge_findings(study, lrs)`, `landscape_edge_findings(result)`: a tuned learning rate
+  sits at the edge of its grid (grid_edge.py).
 - `CODES`: the catalogue of finding codes, with explanation and fix for the report.
 
     from optbench.diagnose import build_monitors
@@ -26,6 +27,7 @@ from collections.abc import Iterable
 from optbench.diagnose.cause import EXPLAINS, Diagnosis, group_findings
 from optbench.diagnose.codes import CODES, CodeInfo, explain
 from optbench.diagnose.data_check import check_data, check_inputs_scaled, check_label_balance
+from optbench.diagnose.grid_edge import landscape_edge_findings, lr_edge_findings
 from optbench.diagnose.history import History
 from optbench.diagnose.monitor import Monitor
 from optbench.diagnose.monitors import (
@@ -43,6 +45,7 @@ from optbench.diagnose.monitors import (
 )
 from optbench.diagnose.setup_check import check_setup
 from optbench.diagnose.stop import resolve_stop_on
+from optbench.diagnose.study_check import check_study_design
 from optbench.diagnose.task import Task, task_for
 from optbench.engine import Callback
 
@@ -81,8 +84,11 @@ __all__ = [
     "check_inputs_scaled",
     "check_label_balance",
     "check_setup",
+    "check_study_design",
     "explain",
     "group_findings",
+    "landscape_edge_findings",
+    "lr_edge_findings",
     "resolve_stop_on",
     "task_for",
 ]

@@ -36,6 +36,7 @@ from optbench.core.errors import ConfigError
 from optbench.core.specs import Finding, StudySpec, TrialSpec
 from optbench.data import Dataset
 from optbench.diagnose.codes import CODES, CodeInfo
+from optbench.diagnose.monitors.initial_loss import judge_initial_loss
 from optbench.diagnose.numbers import sig
 from optbench.diagnose.stop import resolve_stop_on
 from optbench.engine import Callback, TrialContext
@@ -917,15 +918,29 @@ class SetupCheck(Callback):
 
 
 def check_trial(spec: TrialSpec, data: Dataset) -> list[Finding]:
-    """`check_setup` for a trial as the engine will start it: same model, same first batch."""
+    """`check_setup` for a trial as the engine will start it (same model, same first batch),
+    and the untrained model's loss on that batch against the loss at chance."""
     model = build_model(spec.model, data.input_shape, data.num_classes, seed=spec.seed)
     first = next(BatchOrder(len(data.train.y), spec.batch_size, spec.seed).epoch())
-    findings = check_setup(
-        model, spec.loss, data.train.x[first], data.train.y[first], num_classes=data.num_classes
-    )
+    x, y = data.train.x[first], data.train.y[first]
+    findings = check_setup(model, spec.loss, x, y, num_classes=data.num_classes)
+    if not any(f.severity == "error" for f in findings):
+        findings += _initial_loss(model, spec.loss, x, y, data.num_classes)
     for found in findings:
         found.trial_id, found.epoch = spec.id, 0
     return findings
+
+
+def _initial_loss(
+    model: nn.Module, loss: str, x: torch.Tensor, y: torch.Tensor, num_classes: int
+) -> list[Finding]:
+    """init.loss_too_high/too_low on the first batch, as the monitor judges it in training."""
+    info = LOSSES.get(loss)
+    with torch.no_grad():
+        outputs = model(x)
+        value = float(info.loss(outputs, info.encode(y, outputs)))
+    judged = judge_initial_loss(value, loss, num_classes, x, y)
+    return [] if judged is None else [_finding(*judged)]
 
 
 def check_study(study: StudySpec, data: Dataset) -> dict[str, list[Finding]]:
