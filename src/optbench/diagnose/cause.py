@@ -206,10 +206,10 @@ def revision(
     if recovered is None:
         return None
     return (
-        f"revised at epoch {recovered['epoch']:.0f}: the run recovered — validation "
-        f"{task.metric} {_metric(recovered['val'], task)} (chance "
-        f"{_metric(task.chance_metric, task)}), training loss {sig(recovered['train_loss'])} "
-        f"({sig(at['train_loss'])} at epoch {since})."
+        f"the run recovered by epoch {recovered['epoch']:.0f}: validation {task.metric} "
+        f"{_metric(recovered['val'], task)} (chance {_metric(task.chance_metric, task)}), "
+        f"training loss {sig(recovered['train_loss'])} ({sig(at['train_loss'])} at epoch "
+        f"{since})."
     )
 
 
