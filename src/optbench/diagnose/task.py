@@ -28,9 +28,12 @@ TaskKind = Literal["classification", "binary", "regression"]
 CHANCE_ABS_MARGIN = 0.05
 CHANCE_REL_MARGIN = 0.5
 # The generalization gap that counts as overfitting, in the metric's own units: 10 accuracy
-# points between the training and validation splits. Healthy runs of tests/diagnose stay
-# under 5 points (digits, 15 epochs: 100% train vs 96-97% validation); a model that memorised a
-# small training set shows 20-30 (100% vs 73-80%).
+# points between the training and validation splits. The gap alone does not decide: healthy
+# setups of tests/diagnose reach up to 13 points for an epoch (digits, whose 360 test digits
+# come from other writers: a 1-layer sigmoid MLP at 82% train vs 69% validation while both
+# still rise) and 9 points after 20 epochs; the overfitting monitor also asks that the gap
+# hold 3 epochs while the validation loss stops improving. A model that memorised 300
+# Fashion-MNIST images shows 14-18 points; the example 27 (100% vs 73%).
 GAP_ACCURACY = 0.10
 # ... and for a loss used as the metric (regression, language modelling): validation loss
 # twice the training loss.

@@ -8,8 +8,8 @@ loss), the one to keep:
   while the training loss fell;
 - the generalization gap, judged with the task's metric (accuracy for classification): for
   GAP_EPOCHS epochs the training metric led the validation metric by the task's gap threshold
-  (10 accuracy points) or more, while the training loss kept falling and the validation loss
-  stopped improving. A model at 100% train against 73% validation accuracy whose validation
+  (10 accuracy points) or more, while the training loss still reached new lows and the
+  validation loss stopped improving. A model at 100% train against 73% validation accuracy whose validation
   loss only wobbles around its best is caught here, not by UP_k.
 """
 
@@ -86,12 +86,13 @@ def _gap(records: list[EpochRecord], task: Task | None) -> str | None:
         return None
     last = recent[-1]
     best_val = min(earlier, key=lambda r: r.val_loss)
+    low, before = min(r.train_loss for r in recent), min(r.train_loss for r in earlier)
     return (
         f"Training {task.metric} {_metric(last, task, 'train')} against validation "
         f"{_metric(last, task, 'val')} (a gap of {_gap_text(gaps, task)} for the last "
-        f"{GAP_EPOCHS} epochs) while the training loss kept falling "
-        f"({trail(r.train_loss for r in records[-GAP_EPOCHS - 1 :])}) and the validation loss "
-        f"has not improved since epoch {best_val.epoch} ({sig(best_val.val_loss, 4)}; since: "
+        f"{GAP_EPOCHS} epochs) while the training loss reached a new low ({sig(low, 4)}, from "
+        f"{sig(before, 4)}) and the validation loss has not improved since epoch "
+        f"{best_val.epoch} ({sig(best_val.val_loss, 4)}; since: "
         f"{trail(r.val_loss for r in recent)}): the model memorises the training set."
     )
 
