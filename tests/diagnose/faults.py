@@ -110,8 +110,3 @@ def minority(share: float) -> Callable[[Dataset], Dataset]:
         return replace(data, train=Split(data.train.x[keep], y[keep]))
 
     return subset
-
-
-def unscale(data: Dataset) -> Dataset:
-    """Undo the [0, 1] scaling of an 8-bit image set: the 0–255 pixels the homework trained on."""
-    return replace(data, train=Split(data.train.x * 255, data.train.y), scaled=False)

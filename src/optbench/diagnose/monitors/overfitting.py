@@ -9,8 +9,8 @@ loss), the one to keep:
 - the generalization gap, judged with the task's metric (accuracy for classification): for
   GAP_EPOCHS epochs the training metric led the validation metric by the task's gap threshold
   (10 accuracy points) or more, while the training loss still reached new lows and the
-  validation loss stopped improving. A model at 100% train against 73% validation accuracy whose validation
-  loss only wobbles around its best is caught here, not by UP_k.
+  validation loss stopped improving. A model at 100% train against 73% validation accuracy
+  whose validation loss only wobbles around its best is caught here, not by UP_k.
 """
 
 from __future__ import annotations
