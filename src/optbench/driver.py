@@ -35,7 +35,7 @@ from optbench.core.specs import (
     stable_json,
 )
 from optbench.data import Dataset, load_dataset
-from optbench.diagnose import check_data, resolve_stop_on
+from optbench.diagnose import check_data, check_study_design, lr_edge_findings, resolve_stop_on
 from optbench.engine import (
     TrainOptions,
     available_cores,
@@ -146,6 +146,10 @@ def _run(
     phase.run(trials + search)
     if study.tune:
         lrs = choose_lrs(study, search, _finals(store, search))
+        for finding in lr_edge_findings(study, lrs):  # a chosen lr at the grid's edge
+            store.add_finding(finding)
+            if progress:
+                progress.finding(finding)
         known = {t.id for t in trials + search}
         tuned = [t for t in tuned_trials(study, lrs) if t.id not in known]  # tuned = default
         _register(store, trials + search + tuned)
@@ -510,23 +514,7 @@ def _check_user_model(study: StudySpec, data: Dataset) -> None:
 
 def _static_findings(study: StudySpec, data: Dataset) -> list[Finding]:
     """Problems visible from the study and the data alone, before any training."""
-    findings = []
-    if study.reuse_model and len(study.optimizers) > 1:
-        findings.append(
-            Finding(
-                code="fairness.reused_model",
-                severity="error",
-                message=(
-                    "Each optimizer continued training the previous optimizer's model "
-                    "(reuse_model = true), as the homework did: later optimizers start from "
-                    "trained weights, so their curves and final numbers are not comparable."
-                ),
-                fix="Drop reuse_model (the default): every trial then starts from identical "
-                "fresh weights.",
-            )
-        )
-    findings += check_data(data)
-    return findings
+    return [*check_study_design(study), *check_data(data)]
 
 
 def _atomic_write_bytes(path: Path, blob: bytes, durable: bool = True) -> None:

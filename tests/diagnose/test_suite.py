@@ -1,11 +1,12 @@
-"""The suite: every faulty setup raises its finding early; no healthy setup raises an alarm."""
+"""The suite: every faulty setup gets a finding that names its cause, early, and that finding
+is a root cause (not grouped under another); no healthy setup raises a warning or error."""
 
 from __future__ import annotations
 
 import pytest
 from diagnose_suite import FAULTY, HAVE_FASHION, HEALTHY, Setup, describe, run_setup
 
-from optbench.diagnose import CODES
+from optbench.diagnose import CODES, group_findings
 from optbench.diagnose.codes import DATA_CODES, MONITOR_CODES
 
 
@@ -16,12 +17,16 @@ def needs_data(setup: Setup) -> None:
 
 
 @pytest.mark.parametrize("setup", FAULTY, ids=lambda s: s.name)
-def test_faulty_setup_raises_its_finding_early(setup: Setup, suite_data) -> None:
+def test_faulty_setup_names_its_cause_early(setup: Setup, suite_data) -> None:
     needs_data(setup)
     outcome = run_setup(setup, suite_data)
     epoch = outcome.first_epoch(setup.expect)
     assert epoch is not None, describe(outcome)
     assert epoch <= setup.within, describe(outcome)
+    roots = {g.root.code for g in group_findings(outcome.findings)}
+    assert setup.expect in roots, describe(outcome)  # the cause, not a symptom under another
+    for code in setup.also:
+        assert code in outcome.codes(), describe(outcome)
 
 
 @pytest.mark.parametrize("setup", HEALTHY, ids=lambda s: s.name)
@@ -33,12 +38,22 @@ def test_healthy_setup_raises_no_warning_or_error(setup: Setup, suite_data) -> N
 
 
 def test_suite_is_large_enough_and_covers_every_symptom() -> None:
-    assert len(FAULTY) >= 20 and len(HEALTHY) >= 10
+    assert len(FAULTY) >= 40 and len(HEALTHY) >= 20
     names = [s.name for s in FAULTY + HEALTHY]
     assert len(names) == len(set(names))
-    expected = {s.expect for s in FAULTY}
-    assert expected == {*MONITOR_CODES, *DATA_CODES}
+    expected = {s.expect for s in FAULTY} | {c for s in FAULTY for c in s.also}
+    assert {*MONITOR_CODES, *DATA_CODES} <= expected
     assert expected <= set(CODES.names())
+
+
+def test_suite_spans_tasks_and_user_written_modules() -> None:
+    for group in (FAULTY, HEALTHY):
+        assert any(s.task == "binary" for s in group) and any(
+            s.task == "classification" for s in group
+        )
+        assert sum(s.module is not None for s in group) >= 3
+    heads = {s.model.head_activation for s in FAULTY + HEALTHY}
+    assert {"linear", "sigmoid", "softmax", "tanh"} <= heads
 
 
 def test_healthy_suite_is_varied() -> None:
@@ -49,3 +64,4 @@ def test_healthy_suite_is_varied() -> None:
     assert len({s.dataset.name for s in HEALTHY}) >= 2
     assert len(activations) >= 4
     assert len({s.model.hidden for s in HEALTHY}) >= 4
+    assert max(s.epochs for s in HEALTHY) >= 15  # long enough for the overfitting rules to look

@@ -1,10 +1,18 @@
-"""`optbench doctor`: check a study's heads, losses and labels on real data, without training.
+"""`optbench doctor`: everything knowable before training, checked on real data, no training.
 
     optbench doctor studies/seed-heads.toml
+    optbench doctor studies/homework-mistakes.toml        # exit 1: names both mistakes
     optbench doctor --dataset fashion-mnist --classes t-shirt,shirt --heads 1:softmax:bce
 
-Each distinct model + loss of the study is built as its first trial would be (same seed) and
-checked on that trial's first batch (see optbench.diagnose.setup_check).
+Three parts, each a list of findings with its fix:
+  * the study itself: one model reused across optimizers, a learning-rate grid too narrow to
+    tune (diagnose.check_study_design);
+  * the data: NaN or constant inputs, labels unrelated to the inputs, unscaled inputs,
+    imbalanced labels (diagnose.check_data);
+  * each distinct model + loss, built as its first trial would be (same seed) and checked on
+    that trial's first batch: head, loss, labels, and the untrained loss against chance
+    (diagnose.setup_check).
+A finding that follows from another one shown above says so.
 
 Exit codes: 0 — nothing at or above `--fail-on` (default: error); 1 — a finding at or above
 it (like a linter, so CI can gate on it); 2 — the study or flags themselves are invalid.
@@ -12,18 +20,24 @@ it (like a linter, so CI can gate on it); 2 — the study or flags themselves ar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import typer
 
 from optbench import api
-from optbench.cli.heads_cmd import console, describe_data, heads_study, print_findings
+from optbench.cli.heads_cmd import console, describe_data, heads_study
 from optbench.cli.study_cmd import _cache_dir
 from optbench.core.errors import ConfigError, OptbenchError
+from optbench.core.specs import Finding
 from optbench.data import load_dataset
+from optbench.diagnose import check_data, check_study_design
+from optbench.diagnose.cause import root_cause
 from optbench.diagnose.setup_check import check_study
 
 FAIL_ON = ("error", "warning", "never")
+MARKS = {"error": "[red]✗[/]", "warning": "[yellow]![/]", "info": "[blue]i[/]"}
+COLORS = {"error": "red", "warning": "yellow", "info": "blue"}
 
 
 class SetupFailed(OptbenchError):
@@ -53,7 +67,8 @@ def doctor(
         "error", help="Exit 1 on a finding of this severity or worse: error, warning, never."
     ),
 ) -> None:
-    """Check heads, losses and labels before training; exit 1 if a head cannot work."""
+    """Check the study, its data, heads, losses and labels before training; exit 1 if
+    something cannot work."""
     if fail_on not in FAIL_ON:
         raise ConfigError(f"--fail-on must be one of {', '.join(FAIL_ON)}. Received: {fail_on!r}")
     if study_file is not None:
@@ -75,14 +90,70 @@ def doctor(
             name="doctor",
         )
     data = load_dataset(study.dataset, _cache_dir())
-    errors, warnings = print_findings(check_study(study, data), describe_data(study, data))
+    design, data_findings = check_study_design(study), check_data(data)
+    shared = [*design, *data_findings]
+    _section(f"Study '{study.name}'", design, shared)
+    _section(
+        f"Data: {study.dataset.name}, {len(data.train)} training examples", data_findings, shared
+    )
+    per_head = check_study(study, data)
+    errors, warnings = _heads(per_head, describe_data(study, data), shared)
     console.print(f"{errors} head(s) with errors, {warnings} with warnings only.")
-    failing = errors + (warnings if fail_on == "warning" else 0)
-    if fail_on != "never" and failing:
-        worst = "an error" if errors else "a warning"
-        raise SetupFailed(
-            f"{failing} head(s) with {worst} (--fail-on {fail_on}); see the fixes above."
+    _verdict(fail_on, [*shared, *(f for found in per_head.values() for f in found)])
+
+
+def _section(title: str, findings: list[Finding], shared: Sequence[Finding]) -> None:
+    """One titled list of findings, or a tick when there are none."""
+    if not findings:
+        console.print(f"[green]✓[/] {title} — no findings", highlight=False)
+        return
+    worst = min(findings, key=lambda f: list(MARKS).index(f.severity)).severity
+    console.print(f"{MARKS[worst]} {title}", highlight=False)
+    _print(findings, shared)
+
+
+def _heads(
+    results: dict[str, list[Finding]], where: str, shared: Sequence[Finding]
+) -> tuple[int, int]:
+    """Each head's findings; returns (heads with errors, heads with warnings only)."""
+    console.print(f"Checked {len(results)} head(s) on {where}, before training:")
+    errors = warnings = 0
+    for label, findings in results.items():
+        worst = {f.severity for f in findings}
+        errors += "error" in worst
+        warnings += "warning" in worst and "error" not in worst
+        mark = next((MARKS[s] for s in ("error", "warning") if s in worst), "[green]✓[/]")
+        console.print(f"{mark} {label}" + ("" if findings else " — no findings"), highlight=False)
+        _print(findings, shared)
+    return errors, warnings
+
+
+def _print(findings: list[Finding], shared: Sequence[Finding]) -> None:
+    """Findings with their fixes; one that follows from another says which, instead of its
+    own fix."""
+    for f in findings:
+        console.print(
+            f"    [{COLORS[f.severity]}]{f.severity}[/] {f.code}: {f.message}", highlight=False
         )
+        cause = root_cause(f, [*shared, *findings])
+        if cause is f:
+            console.print(f"      Fix: {f.fix}", highlight=False)
+        else:
+            console.print(f"      Follows from {cause.code}: fix that first.", highlight=False)
+
+
+def _verdict(fail_on: str, findings: list[Finding]) -> None:
+    failing = [
+        f
+        for f in findings
+        if f.severity == "error" or (fail_on == "warning" and f.severity == "warning")
+    ]
+    if fail_on == "never" or not failing:
+        return
+    codes = ", ".join(dict.fromkeys(f.code for f in failing))
+    raise SetupFailed(
+        f"{len(failing)} finding(s) at or above --fail-on {fail_on} ({codes}); see the fixes above."
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from optbench.core.errors import ConfigError
+from optbench.diagnose import landscape_edge_findings
 from optbench.landscape import (
     FUNCTIONS,
     LandscapeResult,
@@ -103,8 +104,17 @@ def landscape(
         typer.echo(to_markdown(result), nl=False)
     else:
         typer.echo(to_json(result), nl=False)
+    _edge_notes(result)
     if out is not None:
         _write(result, out, gif)
+
+
+def _edge_notes(result: LandscapeResult) -> None:
+    """A tuned lr at the edge of its grid, with a wider --lr-range (on stderr: stdout stays
+    the table or the JSON)."""
+    err = Console(stderr=True, soft_wrap=True)
+    for f in landscape_edge_findings(result):
+        err.print(f"[yellow]{f.severity}[/] {f.code}: {f.message} Fix: {f.fix}", highlight=False)
 
 
 def _write(result: LandscapeResult, out: Path, gif: bool) -> None:

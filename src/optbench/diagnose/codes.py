@@ -8,20 +8,29 @@ carries a message with this trial's numbers; the catalogue carries the general e
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from optbench.core.registry import Registry
 from optbench.core.specs import Severity
 
+LrAdvice = Literal["lower", "raise"]
+
 
 @dataclass(frozen=True)
 class CodeInfo:
-    """One finding code: its default severity, a title, why it matters, and the usual fix."""
+    """One finding code: its default severity, a title, why it matters, and the usual fix.
+
+    `lr`: which way the fix moves the learning rate ("lower", "raise", or None when it does
+    not say), so that findings whose advice would contradict each other are grouped under the
+    one that explains the other (diagnose.cause).
+    """
 
     code: str
     severity: Severity
     title: str
     explanation: str
     fix: str
+    lr: LrAdvice | None = None
 
     @property
     def short(self) -> str:
@@ -32,8 +41,15 @@ class CodeInfo:
 CODES: Registry[CodeInfo] = Registry("finding code")
 
 
-def _code(code: str, severity: Severity, title: str, explanation: str, fix: str) -> None:
-    CODES.register(code, CodeInfo(code, severity, title, explanation, fix))
+def _code(
+    code: str,
+    severity: Severity,
+    title: str,
+    explanation: str,
+    fix: str,
+    lr: LrAdvice | None = None,
+) -> None:
+    CODES.register(code, CodeInfo(code, severity, title, explanation, fix, lr))
 
 
 _code(
@@ -53,6 +69,7 @@ _code(
     "the usual causes are a learning rate far too high, unscaled inputs, or a NaN in the data.",
     "Lower the learning rate, scale the inputs to [0, 1], check the data for NaN, or clip "
     "gradients.",
+    "lower",
 )
 _code(
     "train.nonfinite_grad",
@@ -91,6 +108,7 @@ _code(
     "them).",
     "Raise the learning rate, check that parameters require gradients and are given to the "
     "optimizer.",
+    "raise",
 )
 _code(
     "train.not_decreasing",
@@ -121,16 +139,30 @@ _code(
     "learning rate that made the weights grow.",
     "Use a standard initialisation, scale inputs, lower the learning rate, or clip gradients "
     "(torch.nn.utils.clip_grad_norm_).",
+    "lower",
 )
 _code(
     "grad.vanishing",
     "warning",
     "Vanishing gradients",
-    "The first layers receive gradients orders of magnitude smaller (relative to their "
-    "weights) than the last layer, and the loss is not improving: the early layers do not "
-    "learn. Typical of deep sigmoid/tanh stacks and dead ReLUs.",
+    "The gradient shrinks layer by layer on its way back from the output, so the first layers "
+    "receive orders of magnitude less of it than the last one (or no layer receives any), and "
+    "the loss is not improving: the early layers do not learn. Typical of deep sigmoid/tanh "
+    "stacks (each sigmoid passes back at most a quarter of its gradient), saturated units and "
+    "dead ReLUs.",
     "Use ReLU-family activations with He/Glorot initialisation, fewer layers, normalisation "
     "layers or residual connections.",
+)
+_code(
+    "grad.missing",
+    "warning",
+    "Parameters that never receive a gradient",
+    "Some parameters require a gradient but none reaches them, while the rest of the model "
+    "trains: they are cut off from the loss by a `.detach()`, a `torch.no_grad()` block, or a "
+    "layer that forward() never uses. They keep their initial values; the model is weaker "
+    "than it looks and its parameter count overstates it.",
+    "Remove the detach/no_grad on the path to the loss; if the layer is meant to stay fixed, "
+    "set requires_grad=False (or drop the layer).",
 )
 _code(
     "act.dying_relu",
@@ -140,6 +172,7 @@ _code(
     "while the loss is stuck: dead units pass no gradient and never recover.",
     "Lower the learning rate, use He initialisation and zero (or small positive) biases, or a "
     "LeakyReLU/GELU.",
+    "lower",
 )
 _code(
     "act.saturated",
@@ -157,6 +190,7 @@ _code(
     "(a healthy ratio is around 1e-3), persistently, while the loss is not improving: the "
     "learning rate is too high for this model.",
     "Lower the learning rate (try 10x lower) or add warm-up.",
+    "lower",
 )
 _code(
     "opt.update_ratio_low",
@@ -166,6 +200,7 @@ _code(
     "ratio is around 1e-3), persistently, while the loss is not improving: the learning rate "
     "is too low to train in any reasonable time.",
     "Raise the learning rate (try 10x or 100x higher), or use an adaptive optimizer.",
+    "raise",
 )
 _code(
     "train.diverged",
@@ -174,6 +209,7 @@ _code(
     "The training loss grew far above where it started: the steps overshoot and amplify. "
     "Almost always a learning rate that is too high for this model and data.",
     "Lower the learning rate (try 10x lower), scale the inputs, or clip gradients.",
+    "lower",
 )
 _code(
     "train.oscillating",
@@ -182,16 +218,19 @@ _code(
     "The training loss goes up and down from epoch to epoch instead of falling: the learning "
     "rate is high enough to bounce across the minimum.",
     "Lower the learning rate, add a learning-rate schedule, or use a larger batch.",
+    "lower",
 )
 _code(
     "val.overfitting",
     "warning",
     "Overfitting",
-    "The validation loss rose for several epochs in a row while the training loss kept "
-    "falling: the model is memorising the training set. The best epoch is the one with the "
-    "lowest validation loss.",
+    "The model fits the training set far better than it generalises: the validation loss rose "
+    "for several epochs in a row while the training loss kept falling, or the training metric "
+    "(accuracy) pulled ahead of the validation metric by a wide gap while the training loss "
+    "kept falling and the validation loss stopped improving. The model is memorising the "
+    "training set. The best epoch is the one with the lowest validation loss.",
     "Stop at the best epoch (--stop-on overfitting), use more data, regularise (weight decay, "
-    "dropout), or a smaller model.",
+    "dropout, augmentation), or a smaller model.",
 )
 _code(
     "data.unscaled_inputs",
@@ -214,12 +253,61 @@ _code(
     "majority-class baseline (or report balanced accuracy).",
 )
 _code(
+    "data.nonfinite_inputs",
+    "error",
+    "Inputs contain NaN or infinite values",
+    "A NaN or infinite input makes that example's outputs, loss and gradients NaN, and one NaN "
+    "gradient writes NaN into every weight it reaches: the run is lost at the first such batch. "
+    "Usually a corrupt file or a preprocessing step that divided by zero.",
+    "Find the bad examples (torch.isfinite(x).all over each example), fix or drop them.",
+)
+_code(
+    "data.constant_inputs",
+    "error",
+    "Every input is the same",
+    "All training examples have identical inputs, so the model cannot tell them apart: at best "
+    "it learns the label frequencies. Usually a preprocessing bug (an image scaled to 0, a "
+    "wrong column, a tensor overwritten in place).",
+    "Check the input pipeline: plot a few examples, print their statistics.",
+)
+_code(
+    "data.labels_unrelated",
+    "warning",
+    "Labels look unrelated to the inputs",
+    "For a learnable task, an example's nearest neighbour in input space usually shares its "
+    "label (digits: ~98%, Fashion-MNIST: ~80%). Here that happens only about as often as "
+    "between random pairs, so the labels do not follow from the inputs: shuffled or "
+    "misaligned labels (inputs and labels sorted or subset separately). A model can only "
+    "memorise such labels, never generalise.",
+    "Check that labels line up with their inputs (plot a few examples with their labels); "
+    "sort or shuffle inputs and labels together.",
+)
+_code(
     "fairness.reused_model",
     "error",
     "One model trained through several optimizers",
     "Each optimizer continued training the previous optimizer's model, so later optimizers "
     "start from trained weights: their curves and final numbers are not comparable.",
     "Drop reuse_model (the default): every trial then starts from identical fresh weights.",
+)
+
+
+_code(
+    "tune.lr_at_edge",
+    "warning",
+    "The best learning rate is at the edge of the grid",
+    "The learning-rate search picked the largest (or smallest) value it tried, so the best "
+    "learning rate may lie beyond the grid: the comparison gave this optimizer a handicap that "
+    "a wider grid would remove.",
+    "Widen the grid on that side (the message suggests one) and tune again.",
+)
+_code(
+    "tune.lr_grid_narrow",
+    "warning",
+    "The learning-rate grid is too narrow to tune",
+    "A search over fewer than 3 learning rates, or over less than a factor of 10, cannot show "
+    "where the loss is best: whichever value wins is likely at an edge.",
+    "Use a log grid over at least two decades, e.g. lr_grid = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2].",
 )
 
 
@@ -234,6 +322,7 @@ MONITOR_CODES = (
     "train.acc_at_chance",
     "grad.exploding",
     "grad.vanishing",
+    "grad.missing",
     "act.dying_relu",
     "act.saturated",
     "opt.update_ratio_high",
@@ -242,7 +331,15 @@ MONITOR_CODES = (
     "train.oscillating",
     "val.overfitting",
 )
-DATA_CODES = ("data.unscaled_inputs", "data.imbalanced_labels")
+DATA_CODES = (
+    "data.nonfinite_inputs",
+    "data.constant_inputs",
+    "data.labels_unrelated",
+    "data.unscaled_inputs",
+    "data.imbalanced_labels",
+)
+# Known from the study file alone (`optbench doctor`, and the driver before training).
+STUDY_CODES = ("fairness.reused_model", "tune.lr_grid_narrow")
 
 
 def explain(code: str) -> CodeInfo:

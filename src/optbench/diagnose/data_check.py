@@ -1,16 +1,21 @@
-"""Static checks of a dataset, before any training: unscaled inputs, imbalanced labels.
+"""Static checks of a dataset, before any training: NaN or constant inputs, labels that do
+not follow from the inputs, unscaled inputs, imbalanced labels.
 
 These need the data only, so the driver runs them once per study and shows them before the
-first trial starts.
+first trial starts; `optbench doctor` runs them without training.
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 
 from optbench.core.specs import Finding
 from optbench.data import Dataset
 from optbench.diagnose.codes import CODES
+from optbench.diagnose.label_agreement import unrelated_message
+from optbench.diagnose.numbers import pct, sig
 
 # Inputs whose largest magnitude is above this were almost surely meant to be scaled: 0–255
 # pixels, 0–16 digit counts. Scaled ([0, 1]) or standardised (mostly within ±5) inputs stay
@@ -24,10 +29,64 @@ IMBALANCE_RATIO = 10.0
 
 def check_data(data: Dataset) -> list[Finding]:
     """Every static data finding for `data` (study-level: no trial, no epoch). Token ids are
-    not values to scale, and only class labels can be imbalanced."""
-    scaled = check_inputs_scaled(data) if data.train.x.is_floating_point() else []
+    not values to scale, and only class labels can be imbalanced or unrelated to inputs."""
+    if data.train.x.numel() == 0:
+        return []
+    values = data.train.x.is_floating_point()  # token ids (a language model) are not values
     labelled = data.task in ("classification", "binary")
-    return [*scaled, *(check_label_balance(data) if labelled else [])]
+    broken = [*check_inputs_finite(data), *check_inputs_vary(data)] if values else []
+    labels = check_labels_related(data) if labelled and values and not broken else []
+    scaled = check_inputs_scaled(data) if values else []
+    return [*broken, *labels, *scaled, *(check_label_balance(data) if labelled else [])]
+
+
+def check_inputs_finite(data: Dataset) -> list[Finding]:
+    """data.nonfinite_inputs when a training or test input is NaN or infinite."""
+    bad = {
+        name: _nonfinite_examples(split.x)
+        for name, split in (("training", data.train), ("test", data.test))
+    }
+    bad = {name: count for name, count in bad.items() if count}
+    if not bad:
+        return []
+    where = " and ".join(f"{count} {name} example(s)" for name, count in bad.items())
+    message = (
+        f"Inputs contain NaN or infinite values: {where}. The first batch that holds one makes "
+        "the loss and every gradient NaN."
+    )
+    return [_finding("data.nonfinite_inputs", message)]
+
+
+def _nonfinite_examples(x: torch.Tensor) -> int:
+    """How many examples of `x` hold a NaN/Inf. One float32 sum first (~9 ms for Fashion-MNIST's
+    47M values; NaN/Inf make it non-finite); the per-value mask only when it is not finite."""
+    if x.numel() == 0 or math.isfinite(float(x.sum())):
+        return 0
+    return int((~torch.isfinite(x.flatten(1))).any(1).sum())
+
+
+def check_inputs_vary(data: Dataset) -> list[Finding]:
+    """data.constant_inputs when every training example has the same input."""
+    x = data.train.x
+    if len(x) < 2 or not _constant(x[:256]) or not _constant(x):
+        return []
+    message = (
+        f"All {len(x)} training inputs are identical (every value of every example equals the "
+        f"first example's; it spans [{sig(float(x[0].min()))}, {sig(float(x[0].max()))}]): "
+        "the model cannot tell examples apart and can only learn how often each label occurs."
+    )
+    return [_finding("data.constant_inputs", message)]
+
+
+def _constant(x: torch.Tensor) -> bool:
+    flat = x.flatten(1)
+    return bool((flat.amax(0) == flat.amin(0)).all())
+
+
+def check_labels_related(data: Dataset) -> list[Finding]:
+    """data.labels_unrelated when nearest neighbours agree on labels only at chance."""
+    message = unrelated_message(data)
+    return [] if message is None else [_finding("data.labels_unrelated", message)]
 
 
 def check_inputs_scaled(data: Dataset) -> list[Finding]:
@@ -35,12 +94,14 @@ def check_inputs_scaled(data: Dataset) -> list[Finding]:
     x = data.train.x
     if x.numel() == 0:
         return []
+    if _nonfinite_examples(x):  # NaN/Inf are their own finding; judge the finite values
+        x = torch.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
     low, high = float(x.min()), float(x.max())
     raw_unscaled = not data.scaled and data.raw_range[1] > UNSCALED_INPUT_MAX
     if not raw_unscaled and max(abs(low), abs(high)) <= UNSCALED_INPUT_MAX:
         return []
     message = (
-        f"Inputs are not scaled: training values range over [{low:g}, {high:g}] (raw range "
+        f"Inputs are not scaled: training values range over [{sig(low)}, {sig(high)}] (raw range "
         f"{data.raw_range}). Large inputs give large initial logits and gradients; the seed "
         "study's 0–255 pixels are why its validation loss stayed high for a 95% model."
     )
@@ -56,11 +117,11 @@ def check_label_balance(data: Dataset) -> list[Finding]:
     names = list(data.class_names) or [str(i) for i in range(len(counts))]
     smallest = min(range(len(counts)), key=counts.__getitem__)
     largest = max(range(len(counts)), key=counts.__getitem__)
-    ratio = "∞" if counts[smallest] == 0 else f"{counts[largest] / counts[smallest]:.0f}"
+    ratio = "∞" if counts[smallest] == 0 else sig(counts[largest] / counts[smallest])
     message = (
         f"Training labels are imbalanced: class '{names[largest]}' has {counts[largest]} "
         f"examples, class '{names[smallest]}' {counts[smallest]} ({ratio}:1). Always "
-        f"predicting '{names[largest]}' already scores {counts[largest] / total:.1%} accuracy."
+        f"predicting '{names[largest]}' already scores {pct(counts[largest] / total, 3)} accuracy."
     )
     return [_finding("data.imbalanced_labels", message)]
 

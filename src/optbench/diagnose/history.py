@@ -8,12 +8,14 @@ large update is reported only when the loss says the run is in trouble.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import replace
 
 from optbench.core.specs import EpochRecord, Finding
+from optbench.diagnose.numbers import sig
+from optbench.diagnose.task import Task, task_for
 from optbench.engine import Callback, TrialContext
-from optbench.models import LOSSES
 
 # "Stalled": the latest epoch's mean training loss is not even 1% below the best earlier epoch.
 # The slowest healthy runs of tests/diagnose (Keras-default Adagrad and torch-default momentum
@@ -26,21 +28,37 @@ HIGH_FRACTION = 0.5
 
 
 class History(Callback):
-    """Records the first-batch loss, the loss expected at chance, and every EpochRecord."""
+    """Records the first-batch loss, the task (its chance levels), and every EpochRecord."""
 
     def __init__(self) -> None:
         self.first_loss = math.nan
         self.expected: float | None = None  # chance-level loss (ln C), when the loss knows it
+        # The task as plain data (monitors are pickled into checkpoints and read back with
+        # torch's weights_only unpickler): the loss name and the class count; `task` derives
+        # the rest.
+        self.loss: str | None = None
+        self.classes = 0
+        self.task_name = "classification"
         self.records: list[EpochRecord] = []
 
     def on_trial_start(self, ctx: TrialContext, first_loss: float) -> list[Finding]:
         self.first_loss = first_loss
-        self.expected = expected_initial_loss(ctx.spec.loss, ctx.num_classes)
+        self._know_task(ctx)
         return []
 
+    def _know_task(self, ctx: TrialContext) -> None:
+        self.loss, self.classes = ctx.spec.loss, ctx.num_classes
+        self.task_name = ctx.spec.task
+        self.expected = task_for(self.loss, self.classes, self.task_name).chance_loss
+
+    @property
+    def task(self) -> Task | None:
+        """The trial's task (chance levels, metric), once the trial has started."""
+        return None if self.loss is None else task_for(self.loss, self.classes, self.task_name)
+
     def on_epoch_end(self, ctx: TrialContext, record: EpochRecord) -> list[Finding]:
-        if self.expected is None:  # a resumed trial skips on_trial_start
-            self.expected = expected_initial_loss(ctx.spec.loss, ctx.num_classes)
+        if self.loss is None:  # a resumed trial skips on_trial_start
+            self._know_task(ctx)
         # The metrics only: the record goes on to carry histograms and a checkpoint, which
         # a history of every epoch has no use for (and would keep alive for the whole run).
         self.records.append(replace(record, histograms={}, findings=[], checkpoint=None))
@@ -88,6 +106,14 @@ class History(Callback):
         best = min((v for v in earlier if math.isfinite(v)), default=math.inf)
         return min(recent) > (1 - STALL_REL) * best
 
+    def steadily_falling(self, window: int) -> bool:
+        """Each of the last `window` epochs ended below the one before: slow, but moving (a
+        plateau that is being left, not a stuck run)."""
+        losses = self.train_losses[-window - 1 :]
+        if len(losses) <= window:
+            return False
+        return all(b < a for a, b in itertools.pairwise(losses))
+
     def in_trouble(self, *, finite: bool = False) -> bool:
         """The last epoch stalled or ended worse than chance: symptoms now matter.
 
@@ -105,13 +131,8 @@ class History(Callback):
         """Why symptoms matter now, for a finding's message."""
         loss = self.records[-1].train_loss if self.records else math.nan
         if self.worse_than_chance(loss):
-            return f"the training loss ({loss:.4g}) is worse than chance ({self.chance_loss:.4g})"
-        return f"the training loss has stalled at {loss:.4g}"
-
-
-def expected_initial_loss(loss: str, num_classes: int) -> float | None:
-    """The loss of an untrained model predicting uniformly (ln C for cross-entropy), if known."""
-    if loss not in LOSSES:
-        return None
-    expected = LOSSES.get(loss).expected_initial
-    return None if expected is None else expected(num_classes)
+            return (
+                f"the training loss ({sig(loss, 4)}) is worse than chance "
+                f"({sig(self.chance_loss, 4)})"
+            )
+        return f"the training loss has stalled at {sig(loss, 4)}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from optbench.core.specs import Finding
+from optbench.diagnose.cause import root_cause
 from optbench.diagnose.codes import CODES
 from optbench.diagnose.history import History
 from optbench.engine import Callback, TrialContext
@@ -13,13 +14,21 @@ class Monitor(Callback):
 
     A monitor reads the shared `history`, and reports through `finding()`, which fills in
     severity and fix from the catalogue, keeps one finding per code per trial (the first, when
-    the symptom appeared), and ends the trial when the code is in the stop policy.
+    the symptom appeared), names the earlier finding of the trial that explains it (its root
+    cause, diagnose.cause) and gives that cause's fix instead of its own, and ends the trial
+    when the code is in the stop policy.
     """
 
     def __init__(self, history: History, stop_on: frozenset[str] = frozenset()) -> None:
         self.history = history
         self.stop_on = stop_on
         self.reported: dict[str, Finding] = {}
+
+    def cause(self, ctx: TrialContext, code: str) -> Finding | None:
+        """The root cause of `code` among the findings already raised in this trial, if any."""
+        probe = Finding(code, CODES.get(code).severity, "", "")
+        root = root_cause(probe, ctx.findings)
+        return None if root is probe else root
 
     def finding(
         self, ctx: TrialContext, code: str, message: str, epoch: int | None = None
@@ -31,11 +40,17 @@ class Monitor(Callback):
         if code in self.reported:
             return []
         info = CODES.get(code)
+        fix = info.fix
+        cause = self.cause(ctx, code)
+        if cause is not None:
+            when = "before training" if not cause.epoch else f"epoch {cause.epoch}"
+            message = f"{message} This follows from `{cause.code}` ({when})."
+            fix = f"Address `{cause.code}` first: {cause.fix}"
         found = Finding(
             code=code,
             severity=info.severity,
             message=message,
-            fix=info.fix,
+            fix=fix,
             trial_id=ctx.spec.id,
             epoch=self.history.epoch + 1 if epoch is None else epoch,
         )

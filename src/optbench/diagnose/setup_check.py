@@ -36,6 +36,8 @@ from optbench.core.errors import ConfigError
 from optbench.core.specs import Finding, StudySpec, TrialSpec
 from optbench.data import Dataset
 from optbench.diagnose.codes import CODES, CodeInfo
+from optbench.diagnose.monitors.initial_loss import judge_initial_loss
+from optbench.diagnose.numbers import sig
 from optbench.diagnose.stop import resolve_stop_on
 from optbench.engine import Callback, TrialContext
 from optbench.engine.batches import BatchOrder
@@ -138,6 +140,16 @@ SETUP_CODES = (
         "the output parameters of the equivalent 1-unit sigmoid.",
         "Nothing to fix. For calibrated single-label probabilities use 1 sigmoid unit + BCE, "
         "or 2 softmax units + categorical cross-entropy.",
+    ),
+    CodeInfo(
+        "head.redundant_log_softmax",
+        "info",
+        "log_softmax before a loss that applies it",
+        "Cross-entropy on logits applies log_softmax itself, and log_softmax is idempotent "
+        "(log_softmax(log_softmax(z)) = log_softmax(z)): a head that already ends in "
+        "log_softmax trains exactly as a linear head would. Harmless, but redundant work, and "
+        "a sign the model was written for NLLLoss.",
+        "Drop the head's log_softmax (a linear head), or keep it and use NLLLoss.",
     ),
     CodeInfo(
         "loss.unknown",
@@ -576,6 +588,24 @@ def _double_activation(
     ]
 
 
+def _redundant_log_softmax(
+    out: OutputProfile, kind: LossKind, labels: Labels, found: list[Finding]
+) -> list[Finding]:
+    if kind.expects != "logits" or out.activation != "log_softmax":
+        return []
+    return [
+        _finding(
+            "head.redundant_log_softmax",
+            f"The head ends in log_softmax (outputs in [{sig(out.low)}, {sig(out.high)}], rows "
+            f"of exp summing to 1) and {kind.name} applies log_softmax again. log_softmax is "
+            "idempotent, so the loss and its gradients are exactly those of a linear head: "
+            "nothing is wrong, the extra log_softmax is only redundant.",
+            "Drop the head's log_softmax (a linear head), or keep it and use NLLLoss "
+            "(nn.NLLLoss, F.nll_loss), which expects log-probabilities.",
+        )
+    ]
+
+
 def _units_mismatch(
     out: OutputProfile, kind: LossKind, labels: Labels, found: list[Finding]
 ) -> list[Finding]:
@@ -814,6 +844,7 @@ RULES: tuple[Rule, ...] = (
     _constant_output,
     _range_mismatch,
     _double_activation,
+    _redundant_log_softmax,
     _units_mismatch,
     _labels,
     _regression_on_classes,
@@ -887,15 +918,29 @@ class SetupCheck(Callback):
 
 
 def check_trial(spec: TrialSpec, data: Dataset) -> list[Finding]:
-    """`check_setup` for a trial as the engine will start it: same model, same first batch."""
+    """`check_setup` for a trial as the engine will start it (same model, same first batch),
+    and the untrained model's loss on that batch against the loss at chance."""
     model = build_model(spec.model, data.input_shape, data.num_classes, seed=spec.seed)
     first = next(BatchOrder(len(data.train.y), spec.batch_size, spec.seed).epoch())
-    findings = check_setup(
-        model, spec.loss, data.train.x[first], data.train.y[first], num_classes=data.num_classes
-    )
+    x, y = data.train.x[first], data.train.y[first]
+    findings = check_setup(model, spec.loss, x, y, num_classes=data.num_classes)
+    if not any(f.severity == "error" for f in findings):
+        findings += _initial_loss(model, spec.loss, x, y, data.num_classes)
     for found in findings:
         found.trial_id, found.epoch = spec.id, 0
     return findings
+
+
+def _initial_loss(
+    model: nn.Module, loss: str, x: torch.Tensor, y: torch.Tensor, num_classes: int
+) -> list[Finding]:
+    """init.loss_too_high/too_low on the first batch, as the monitor judges it in training."""
+    info = LOSSES.get(loss)
+    with torch.no_grad():
+        outputs = model(x)
+        value = float(info.loss(outputs, info.encode(y, outputs)))
+    judged = judge_initial_loss(value, loss, num_classes, x, y)
+    return [] if judged is None else [_finding(*judged)]
 
 
 def check_study(study: StudySpec, data: Dataset) -> dict[str, list[Finding]]:

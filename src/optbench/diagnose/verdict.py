@@ -21,6 +21,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from optbench.diagnose.numbers import sig
+
 FROZEN_REL = 1e-4
 FROZEN_MIN_LOSS = 0.01  # a loss that has converged to ~0 is finished, not frozen
 DIVERGED_FACTOR = 10.0
@@ -74,8 +76,8 @@ def _grew(epochs: Sequence[Epoch], chance: float) -> tuple[str, str] | None:
     train = _series(epochs, "train/loss")
     if len(train) > 1 and train[0] > 0 and max(train[1:]) > DIVERGED_FACTOR * train[0]:
         return "diverged", (
-            f"The training loss grew from {train[0]:.4g} to {max(train[1:]):.4g}: the updates "
-            "overshoot (learning rate too high)."
+            f"The training loss grew from {sig(train[0], 4)} to {sig(max(train[1:]), 4)}: the "
+            "updates overshoot (learning rate too high)."
         )
     return None
 
@@ -111,8 +113,8 @@ def _at_chance(epochs: Sequence[Epoch], chance: float) -> tuple[str, str] | None
         return None
     train = _series(epochs, "train/loss")
     moved = (
-        f" The loss still moved ({train[0]:.4f} → {train[-1]:.4f}): what the loss optimises is "
-        "not what the model predicts."
+        f" The loss still moved ({sig(train[0], 4)} → {sig(train[-1], 4)}): what the loss "
+        "optimises is not what the model predicts."
         if len(train) > 1 and abs(train[-1] - train[0]) > FROZEN_REL * max(1.0, abs(train[0]))
         else ""
     )
@@ -142,7 +144,8 @@ def _learning(epochs: Sequence[Epoch], chance: float) -> str:
     best = max(range(len(val)), key=lambda i: val[i])
     text = (
         f"Validation accuracy {val[0]:.4f} → {val[-1]:.4f} (best {val[best]:.4f} in epoch "
-        f"{best + 1}; chance {chance:.4f}); training loss {train[0]:.4f} → {train[-1]:.4f}."
+        f"{best + 1}; chance {chance:.4f}); training loss {sig(train[0], 4)} → "
+        f"{sig(train[-1], 4)}."
     )
     return text + _instability(val, train, chance)
 
@@ -158,7 +161,7 @@ def _instability(val: list[float], train: list[float], chance: float) -> str:
         )
     if len(train) > 2 and train[-1] > UNSTABLE_FACTOR * min(train):
         notes.append(
-            f"the training loss ended at {train[-1]:.4f}, {train[-1] / min(train):.1f}× its "
-            f"lowest ({min(train):.4f})"
+            f"the training loss ended at {sig(train[-1], 4)}, {sig(train[-1] / min(train), 2)}× "
+            f"its lowest ({sig(min(train), 4)})"
         )
     return f" Unstable: {'; '.join(notes)}." if notes else ""

@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 
 from optbench.core.errors import ConfigError
+from optbench.core.grid import Edge, edge_of
 from optbench.core.specs import OptimizerSpec, Profile
 from optbench.landscape.function import Point, TestFunction, get_function
 from optbench.landscape.trajectory import Trajectory, run_trajectories
@@ -49,6 +50,8 @@ class Run:
     nearest_minimum: Point | None
     escape_step: int | None
     tuning: tuple[TuningPoint, ...] = ()
+    # A tuned lr that is the grid's largest or smallest value: the best may lie beyond it.
+    lr_edge: Edge | None = None
 
     @property
     def diverged(self) -> bool:
@@ -151,6 +154,7 @@ def _run(
         else ()
     )
     lr = resolve_optimizer(spec).hparams.get("lr")
+    edge = edge_of([t.lr for t in tuning], float(spec.hparams["lr"])) if tuning else None
     return Run(
         label,
         spec,
@@ -162,6 +166,7 @@ def _run(
         nearest,
         escape_step(traj, func),
         tuning,
+        edge,
     )
 
 

@@ -44,6 +44,7 @@ def _row(run: Run) -> dict[str, Any]:
         "diverged": run.diverged,
         "diverged_at": traj.stop_step if run.diverged else None,
         "escaped_at": run.escape_step,
+        "lr_at_edge": run.lr_edge,
         "tuning": [
             {
                 "lr": t.lr,

@@ -13,6 +13,7 @@ import math
 from dataclasses import replace
 from typing import Any
 
+from optbench.core.grid import Edge, edge_of
 from optbench.core.specs import OptimizerSpec, StudySpec, TrialSpec
 from optbench.optim import expand_optimizer_grid, resolve_optimizer
 from optbench.plan.expand import expand
@@ -67,6 +68,13 @@ def choose_lrs(
             if opt.label not in best or key[:2] > best[opt.label][:2]:
                 best[opt.label] = key
     return {label: key[2] for label, key in best.items()}
+
+
+def lrs_at_edge(study: StudySpec, lrs: dict[str, float]) -> dict[str, Edge]:
+    """Optimizer label → "low"/"high" for each chosen lr that is an edge of `study.lr_grid`:
+    the best rate may lie beyond the grid (diagnose: `tune.lr_at_edge`)."""
+    edges = {label: edge_of(study.lr_grid, lr) for label, lr in lrs.items()}
+    return {label: edge for label, edge in edges.items() if edge is not None}
 
 
 def tuned_trials(study: StudySpec, lrs: dict[str, float]) -> list[TrialSpec]:

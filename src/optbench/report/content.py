@@ -7,16 +7,19 @@ comparison was fair, every trial, every finding, the exact configuration and the
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import tomli_w
 
+from optbench.core.specs import Finding
 from optbench.plots import PALETTE, seed_note
 from optbench.report import format as fmt
 from optbench.report.analysis import COMPARED, Analysis, GroupStats, WorkloadAnalysis
+from optbench.report.diagnosis import TrialDiagnosis, active_errors, diagnose_trials
 from optbench.report.document import (
     Bullets,
     Callout,
@@ -66,14 +69,14 @@ class _Ctx:
     analysis: Analysis
     figures: FigureSet
     swatch: dict[str, int]
+    diagnoses: dict[str, TrialDiagnosis]  # trial id → its findings grouped by cause
 
 
 def build_document(view: StudyView, analysis: Analysis, figures: FigureSet) -> Document:
     """The whole report, from the study's view, its analysis and the planned figures."""
     doc = Document(f"Study `{view.name}`")
-    ctx = _Ctx(
-        view, analysis, figures, {g: i % len(PALETTE) for i, g in enumerate(analysis.group_order)}
-    )
+    swatch = {g: i % len(PALETTE) for i, g in enumerate(analysis.group_order)}
+    ctx = _Ctx(view, analysis, figures, swatch, diagnose_trials(view))
     for add in (
         _summary,
         _results,
@@ -181,9 +184,13 @@ def _findings_summary(doc: Document, ctx: _Ctx) -> None:
     for f in findings:
         counts[f["severity"]] += 1
     doc.add(Paragraph(f"**Findings:** {fmt.counts(counts)} (see *Findings*)."))
-    errors = {f["code"]: f["message"] for f in findings if f["severity"] == "error"}
-    for code, message in errors.items():
+    study = {f["code"]: f["message"] for f in findings if _study_error(f)}
+    for code, message in {**study, **active_errors(ctx.diagnoses)}.items():
         doc.add(Callout(f"**Error `{code}`:** {message}", "warning"))
+
+
+def _study_error(f: dict) -> bool:
+    return f["severity"] == "error" and f["trial_id"] is None
 
 
 def _stats(w: WorkloadAnalysis, group: str) -> GroupStats:
@@ -619,20 +626,49 @@ def _findings(doc: Document, ctx: _Ctx) -> None:
     doc.add(
         Paragraph(
             "What the checks before training and the monitors during training found, per trial: "
-            "what happened and why it matters, then how to fix it."
+            "what happened and why it matters, then how to fix it. Findings that follow from "
+            "another are listed under it (its fix is the one to apply); a verdict that the run "
+            "later disproved is marked *revised*."
         )
     )
-    by_trial: dict[str | None, list[dict]] = defaultdict(list)
-    for f in findings:
-        by_trial[f["trial_id"]].append(f)
+    study = [f for f in findings if f["trial_id"] is None]
+    if study:
+        doc.add(Heading("Whole study", 3), Bullets(tuple(_finding_line(f) for f in study)))
     labels = {t.id: _label(ctx, t) for t in ctx.view.trials}
-    order = [None, *(t.id for t in ctx.view.trials)]
-    order += [k for k in by_trial if k not in order]  # findings of trials no longer current
+    order = [t.id for t in ctx.view.trials]
+    order += [k for k in ctx.diagnoses if k not in order]  # trials no longer current
     for key in order:
-        if key not in by_trial:
-            continue
-        title = "Whole study" if key is None else labels.get(key, f"trial {key}")
-        doc.add(Heading(title, 3), Bullets(tuple(_finding_line(f) for f in by_trial[key])))
+        if key in ctx.diagnoses:
+            title = labels.get(key, f"trial {key}")
+            doc.add(Heading(title, 3), Bullets(_diagnosis_lines(ctx.diagnoses[key])))
+
+
+FOLLOWS_NOTE = re.compile(r" This follows from `[^`]+` \([^)]*\)\.$")
+
+
+def _diagnosis_lines(diagnosis: TrialDiagnosis) -> tuple[str, ...]:
+    """Each root cause with what follows from it; then what follows from study-wide causes."""
+    lines = []
+    for group in diagnosis.groups:
+        line = _finding_line(asdict(group.root))
+        if group.follows:
+            follows = "; ".join(_follow(f) for f in group.follows)
+            line += f" *Explains:* {follows}."
+        if group.revised:
+            line += f" ***Revised:*** {group.revised}"
+        lines.append(line)
+    for cause, follows in diagnosis.from_study.items():
+        listed = "; ".join(_follow(f) for f in follows)
+        lines.append(f"Follows from `{cause}` (see *Whole study*): {listed}.")
+    return tuple(lines)
+
+
+def _follow(f: Finding) -> str:
+    """One finding under its cause: code, severity, epoch and what it saw (the monitor's
+    "This follows from …" is said by the grouping already)."""
+    epoch = "" if f.epoch is None else f", epoch {f.epoch}"
+    message = FOLLOWS_NOTE.sub("", f.message).rstrip(".")
+    return f"`{f.code}` ({f.severity}{epoch}) {message}"
 
 
 def _finding_line(f: dict) -> str:

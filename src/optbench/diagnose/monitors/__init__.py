@@ -11,16 +11,19 @@ from optbench.diagnose.monitors.overfitting import OverfittingMonitor
 from optbench.diagnose.monitors.saturation import SaturationMonitor
 from optbench.diagnose.monitors.update_ratio import UpdateRatioMonitor
 
+# Causes before their consequences (diagnose.cause): a monitor names a finding raised earlier
+# in the same epoch as its cause, so dead units are reported before the tiny updates they
+# produce, and both before "loss frozen" and "at chance".
 MONITORS = (
     NonFiniteMonitor,
     InitialLossMonitor,
     DivergenceMonitor,
-    LossTrendMonitor,
-    ChanceAccuracyMonitor,
-    GradientMonitor,
-    UpdateRatioMonitor,
     DyingReluMonitor,
     SaturationMonitor,
+    GradientMonitor,
+    UpdateRatioMonitor,
+    LossTrendMonitor,
+    ChanceAccuracyMonitor,
     OverfittingMonitor,
 )
 

@@ -1,48 +1,56 @@
-"""Accuracy stuck at the level of guessing, on training and validation data alike."""
+"""The task's metric stuck at the level of guessing, on training and validation data alike.
+
+A verdict waits for evidence of a trend, not one epoch: CHANCE_EPOCHS epochs at chance, the
+loss stalled over those epochs, and not falling steadily (a deep network often sits at chance
+for a few epochs while its loss creeps down, then learns). A run that sits at chance for
+CHANCE_MAX_WAIT epochs is reported even if its loss still creeps down. If the run recovers
+later, the report revises the verdict (diagnose.cause).
+"""
 
 from __future__ import annotations
 
 from optbench.core.specs import EpochRecord, Finding
 from optbench.diagnose.monitor import Monitor
+from optbench.diagnose.numbers import pct, sig
+from optbench.diagnose.task import Task
 from optbench.engine import TrialContext
 
-# "At chance": accuracy at most 1/C + max(0.05, 0.5/C). The 0.05 covers sampling noise (three
-# binomial standard deviations of a 10%-accurate guess on 360 validation examples is 0.047);
-# 0.5/C covers a mildly imbalanced majority class (on 2 classes: up to 75%).
-CHANCE_ABS_MARGIN = 0.05
-CHANCE_REL_MARGIN = 0.5
-# ... for this many consecutive epochs (epoch 1's running mean includes the untrained start),
-# while the loss has stalled (History.stalled): a slow but learning run (Keras-default Adagrad
-# on 45 batches an epoch) may sit at chance accuracy for two epochs while its loss falls 3%
-# an epoch.
-CHANCE_EPOCHS = 2
+# Epochs in a row at chance before a verdict (epoch 1's running mean includes the untrained
+# start; two epochs were too few: a 4-layer sigmoid MLP under Adam sits at chance for 4 epochs
+# on digits, then learns), over which the loss must have stalled (History.stalled) ...
+CHANCE_EPOCHS = 3
+# ... and not fallen in every one of them; after this many epochs at chance, regardless.
+CHANCE_MAX_WAIT = 6
 
 
 class ChanceAccuracyMonitor(Monitor):
-    """train.acc_at_chance: train and validation accuracy at guessing level, loss not falling."""
+    """train.acc_at_chance: train and validation metric at guessing level, loss not falling."""
 
     def on_epoch_end(self, ctx: TrialContext, record: EpochRecord) -> list[Finding]:
-        if ctx.spec.task not in ("classification", "binary"):  # no accuracy to be at chance
+        task = self.history.task
+        if task is None or task.metric != "accuracy":
+            return []  # a loss-as-metric task has no "chance accuracy"; the loss rules judge it
+        streak = _streak(self.history.records, task)
+        if streak < CHANCE_EPOCHS or not self.history.stalled(window=CHANCE_EPOCHS):
             return []
-        records = self.history.records[-CHANCE_EPOCHS:]
-        ceiling = chance_ceiling(ctx.num_classes)
-        if len(records) < CHANCE_EPOCHS or not all(_at_chance(r, ceiling) for r in records):
-            return []
-        if not self.history.stalled():
+        if self.history.steadily_falling(CHANCE_EPOCHS) and streak < CHANCE_MAX_WAIT:
             return []
         message = (
-            f"After {record.epoch} epochs accuracy is {record.train_acc:.1%} (train) and "
-            f"{record.val_acc:.1%} (validation): no better than guessing among "
-            f"{ctx.num_classes} classes ({1 / ctx.num_classes:.1%})."
+            f"After {record.epoch} epochs ({streak} of them at chance) accuracy is "
+            f"{pct(record.train_acc)} (train) and {pct(record.val_acc)} (validation): no "
+            f"better than guessing among {task.classes} classes "
+            f"({pct(task.chance_metric or 0)}), and the training loss has stalled at "
+            f"{sig(record.train_loss, 4)}."
         )
         return self.finding(ctx, "train.acc_at_chance", message, record.epoch)
 
 
-def chance_ceiling(num_classes: int) -> float:
-    """The highest accuracy still counted as guessing."""
-    return 1 / num_classes + max(CHANCE_ABS_MARGIN, CHANCE_REL_MARGIN / num_classes)
-
-
-def _at_chance(record: EpochRecord, ceiling: float) -> bool:
-    # NaN accuracies (a stopped trial) are not "at chance": other monitors say why.
-    return record.train_acc <= ceiling and record.val_acc <= ceiling
+def _streak(records: list[EpochRecord], task: Task) -> int:
+    """Epochs in a row, up to the last, with train and validation accuracy at chance (NaN
+    accuracies are not "at chance": a stopped trial, other monitors say why)."""
+    count = 0
+    for record in reversed(records):
+        if not (task.at_chance(record.train_acc) and task.at_chance(record.val_acc)):
+            break
+        count += 1
+    return count

@@ -14,6 +14,7 @@ import torch
 
 from optbench.core.specs import EpochRecord, Finding
 from optbench.diagnose.monitor import Monitor
+from optbench.diagnose.numbers import pct, sig, trail
 from optbench.engine import TrialContext
 
 DIVERGENCE_SAMPLE_EVERY = 10  # one float(loss) per 10 steps
@@ -48,9 +49,9 @@ class DivergenceMonitor(Monitor):
             self.peak = max(self.peak, value)
             if value <= limit:
                 return []
-            detail = f"a batch loss of {value:.4g} at step {ctx.step}"
+            detail = f"a batch loss of {sig(value, 4)} at step {ctx.step}"
         elif self.peak > self.history.reference:
-            detail = f"the loss grew to {self.peak:.4g} and then overflowed to {value}"
+            detail = f"the loss grew to {sig(self.peak, 4)} and then overflowed to {value}"
         else:
             return []  # NaN out of nowhere: the NaN monitor's, not a divergence
         return self.finding(ctx, "train.diverged", self._message(detail))
@@ -58,14 +59,14 @@ class DivergenceMonitor(Monitor):
     def on_epoch_end(self, ctx: TrialContext, record: EpochRecord) -> list[Finding]:
         loss = record.train_loss
         if math.isfinite(loss) and loss > EPOCH_DIVERGED_FACTOR * self.history.reference:
-            detail = f"an epoch mean of {loss:.4g}"
+            detail = f"an epoch mean of {sig(loss, 4)}"
             return self.finding(ctx, "train.diverged", self._message(detail), record.epoch)
         return self._oscillating(ctx, record)
 
     def _message(self, detail: str) -> str:
         return (
-            f"Training diverged: {detail}, against {self.history.first_loss:.4g} before "
-            f"training (chance level {self.history.chance_loss:.4g})."
+            f"Training diverged: {detail}, against {sig(self.history.first_loss, 4)} before "
+            f"training (chance level {sig(self.history.chance_loss, 4)})."
         )
 
     def _oscillating(self, ctx: TrialContext, record: EpochRecord) -> list[Finding]:
@@ -77,9 +78,8 @@ class DivergenceMonitor(Monitor):
         rises = sum(b > (1 + OSC_REL) * a for a, b in itertools.pairwise(losses))
         if rises < OSC_RISES:
             return []
-        trail = ", ".join(f"{v:.4g}" for v in losses)
         message = (
-            f"Training loss is oscillating over the last {OSC_WINDOW} epochs ({trail}): "
-            f"{rises} rises of more than {OSC_REL:.0%}."
+            f"Training loss is oscillating over the last {OSC_WINDOW} epochs "
+            f"({trail(losses)}): {rises} rises of more than {pct(OSC_REL)}."
         )
         return self.finding(ctx, "train.oscillating", message, record.epoch)

@@ -11,6 +11,7 @@ from torch import nn
 
 from optbench.core.specs import EpochRecord, Finding
 from optbench.diagnose.monitor import Monitor
+from optbench.diagnose.numbers import pct
 from optbench.diagnose.probe import MIN_PROBE_EXAMPLES, probe_activations
 from optbench.engine import TrialContext
 
@@ -35,7 +36,7 @@ class DyingReluMonitor(Monitor):
         dead = {name: share for name, share in shares.items() if share >= DEAD_SHARE}
         if not dead:
             return []
-        layers = ", ".join(f"{name} {share:.0%}" for name, share in dead.items())
+        layers = ", ".join(f"{name} {pct(share)}" for name, share in dead.items())
         message = (
             f"Dead ReLU units (never active on {len(x)} training examples): {layers}; "
             f"{self.history.trouble()}."

@@ -3,13 +3,15 @@
 Judged on epoch means, which average out batch noise: a frozen run's epoch means agree to a
 fraction of a percent; a healthy one's fall by several percent an epoch early on. Both are
 reported only while the loss is still high (History.still_high): a converged model's loss
-also stops moving.
+also stops moving. "Not decreasing" waits for a trend: a loss that fell in every epoch of
+the window is slow, not stuck, until it has crept like that for twice the window.
 """
 
 from __future__ import annotations
 
 from optbench.core.specs import EpochRecord, Finding
 from optbench.diagnose.monitor import Monitor
+from optbench.diagnose.numbers import sig, trail
 from optbench.engine import TrialContext
 
 # Frozen: two consecutive epoch means within 0.01% of each other. Any learning moves the loss
@@ -30,19 +32,25 @@ class LossTrendMonitor(Monitor):
         if len(losses) < 2 or not self.history.still_high(losses[-1]):
             return []
         previous, last = losses[-2], losses[-1]
+        chance = sig(self.history.chance_loss, 4)
         if abs(last - previous) <= FROZEN_REL * abs(previous):
             message = (
-                f"Training loss is frozen at {last:.4g} (epoch {record.epoch - 1}: "
-                f"{previous:.4g}; chance level {self.history.chance_loss:.4g}): the weights "
-                "are not moving."
+                f"Training loss is frozen at {sig(last, 5)} (epoch {record.epoch - 1}: "
+                f"{sig(previous, 5)}; chance level {chance}): the weights are not moving."
             )
             return self.finding(ctx, "train.loss_frozen", message, record.epoch)
-        if self.history.stalled(window=NOT_DECREASING_EPOCHS):
-            trail = ", ".join(f"{v:.4g}" for v in losses[-NOT_DECREASING_EPOCHS - 1 :])
+        if self._not_decreasing():
+            shown = trail(losses[-NOT_DECREASING_EPOCHS - 1 :])
             message = (
-                f"Training loss has not improved for {NOT_DECREASING_EPOCHS} epochs "
-                f"({trail}) and is still high (chance level "
-                f"{self.history.chance_loss:.4g})."
+                f"Training loss has not improved by 1% in {NOT_DECREASING_EPOCHS} epochs "
+                f"({shown}) and is still high (chance level {chance})."
             )
             return self.finding(ctx, "train.not_decreasing", message, record.epoch)
         return []
+
+    def _not_decreasing(self) -> bool:
+        window = NOT_DECREASING_EPOCHS
+        if not self.history.stalled(window=window):
+            return False
+        creeping = self.history.steadily_falling(window)
+        return not creeping or self.history.stalled(window=2 * window)

@@ -14,6 +14,7 @@ import torch
 
 from optbench.core.specs import EpochRecord, Finding
 from optbench.diagnose.monitor import Monitor
+from optbench.diagnose.numbers import sig
 from optbench.engine import TrialContext
 
 # One host sync per 10 steps: the loss and a sum over the outputs, so a NaN is caught at most 9
@@ -84,7 +85,7 @@ class NonFiniteMonitor(Monitor):
             return []  # finite values whose sum overflowed: large, but not NaN/Inf
         message = (
             f"Gradients of {', '.join(bad)} became NaN/Inf {where} while the loss was still "
-            f"finite ({value:.4g})."
+            f"finite ({sig(value, 4)})."
         )
         return self.finding(ctx, "train.nonfinite_grad", message)
 

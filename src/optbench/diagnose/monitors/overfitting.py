@@ -1,8 +1,16 @@
-"""Overfitting: validation loss rising for several epochs while the training loss falls.
+"""Overfitting: the model fits its training set far better than it generalises.
 
-The rule is Prechelt's UP_k stopping criterion ("Early Stopping — But When?", 1998): stop when
-the validation error has risen in k successive strips; k = 3 here, with epochs as strips.
-The finding names the best epoch (lowest validation loss), the one to keep.
+Two rules, either one raises `val.overfitting`; both name the best epoch (lowest validation
+loss), the one to keep:
+
+- rising validation loss: Prechelt's UP_k stopping criterion ("Early Stopping — But When?",
+  1998): the validation loss rose in k successive epochs (k = 3), ending 5% above its best,
+  while the training loss fell;
+- the generalization gap, judged with the task's metric (accuracy for classification): for
+  GAP_EPOCHS epochs the training metric led the validation metric by the task's gap threshold
+  (10 accuracy points) or more, while the training loss still reached new lows and the
+  validation loss stopped improving. A model at 100% train against 73% validation accuracy
+  whose validation loss only wobbles around its best is caught here, not by UP_k.
 """
 
 from __future__ import annotations
@@ -12,39 +20,110 @@ import math
 
 from optbench.core.specs import EpochRecord, Finding
 from optbench.diagnose.monitor import Monitor
+from optbench.diagnose.numbers import pct, sig, trail
+from optbench.diagnose.task import Task
 from optbench.engine import TrialContext
 
 OVERFIT_EPOCHS = 3  # Prechelt's k: successive epochs of rising validation loss
 # ... ending at least 5% above the best validation loss, so a flat noisy plateau is not
 # mistaken for a rise.
 OVERFIT_MIN_RISE = 0.05
+# The gap must hold this many epochs in a row (a trend, not one noisy epoch) ...
+GAP_EPOCHS = 3
+# ... during which the validation loss did not beat its earlier best by 1% (it stopped
+# improving) while the training loss did beat its own by 1% (the model still fits the
+# training set ever better). Healthy runs of tests/diagnose improve their validation loss by
+# more than 1% every few epochs until their training accuracy nears 100%.
+IMPROVE_REL = 0.01
 
 
 class OverfittingMonitor(Monitor):
-    """val.overfitting, with the best epoch by validation loss."""
+    """val.overfitting, from a rising validation loss or a wide generalization gap."""
 
     def on_epoch_end(self, ctx: TrialContext, record: EpochRecord) -> list[Finding]:
         records = self.history.records
-        window = records[-OVERFIT_EPOCHS - 1 :]
-        if len(window) <= OVERFIT_EPOCHS:
+        message = _rising(records) or _gap(records, self.history.task)
+        if message is None:
             return []
-        val = [r.val_loss for r in window]
-        train = [r.train_loss for r in window]
-        if not all(math.isfinite(v) for v in val + train):
-            return []
-        pairs = list(itertools.pairwise(window))
-        rising = all(b.val_loss > a.val_loss for a, b in pairs)
-        falling = all(b.train_loss < a.train_loss for a, b in pairs)
         best = min(records, key=lambda r: r.val_loss)
-        if not (rising and falling) or val[-1] < (1 + OVERFIT_MIN_RISE) * best.val_loss:
-            return []
-        message = (
-            f"Validation loss rose for {OVERFIT_EPOCHS} epochs ({_trail(val)}) while training "
-            f"loss fell ({_trail(train)}). Best epoch: "
-            f"{best.epoch} (validation loss {best.val_loss:.4g}, accuracy {best.val_acc:.2%})."
+        best_text = (
+            f" Best epoch: {best.epoch} (validation loss {sig(best.val_loss, 4)}, accuracy "
+            f"{pct(best.val_acc)})."
         )
-        return self.finding(ctx, "val.overfitting", message, record.epoch)
+        return self.finding(ctx, "val.overfitting", message + best_text, record.epoch)
 
 
-def _trail(values: list[float]) -> str:
-    return ", ".join(f"{v:.4g}" for v in values)
+def _rising(records: list[EpochRecord]) -> str | None:
+    """UP_k: validation loss up k epochs in a row, ≥ 5% above its best, training loss down."""
+    window = records[-OVERFIT_EPOCHS - 1 :]
+    if len(window) <= OVERFIT_EPOCHS or not _finite(window):
+        return None
+    pairs = list(itertools.pairwise(window))
+    rising = all(b.val_loss > a.val_loss for a, b in pairs)
+    falling = all(b.train_loss < a.train_loss for a, b in pairs)
+    best = min(r.val_loss for r in records)
+    if not (rising and falling) or window[-1].val_loss < (1 + OVERFIT_MIN_RISE) * best:
+        return None
+    return (
+        f"Validation loss rose for {OVERFIT_EPOCHS} epochs "
+        f"({trail(r.val_loss for r in window)}) while training loss fell "
+        f"({trail(r.train_loss for r in window)})."
+    )
+
+
+def _gap(records: list[EpochRecord], task: Task | None) -> str | None:
+    """The training metric ahead of the validation metric by the task's gap threshold for
+    GAP_EPOCHS epochs, training loss still improving, validation loss no longer improving."""
+    if task is None or len(records) <= GAP_EPOCHS:
+        return None
+    recent, earlier = records[-GAP_EPOCHS:], records[:-GAP_EPOCHS]
+    if not _finite(records):
+        return None
+    gaps = [_gap_of(r, task) for r in recent]
+    if min(gaps) < task.gap_threshold:
+        return None
+    if not _improved(recent, earlier, "train_loss") or _improved(recent, earlier, "val_loss"):
+        return None
+    last = recent[-1]
+    best_val = min(earlier, key=lambda r: r.val_loss)
+    low, before = min(r.train_loss for r in recent), min(r.train_loss for r in earlier)
+    return (
+        f"Training {task.metric} {_metric(last, task, 'train')} against validation "
+        f"{_metric(last, task, 'val')} (a gap of {_gap_text(gaps, task)} for the last "
+        f"{GAP_EPOCHS} epochs) while the training loss reached a new low ({sig(low, 4)}, from "
+        f"{sig(before, 4)}) and the validation loss has not improved since epoch "
+        f"{best_val.epoch} ({sig(best_val.val_loss, 4)}; since: "
+        f"{trail(r.val_loss for r in recent)}): the model memorises the training set."
+    )
+
+
+def _improved(recent: list[EpochRecord], earlier: list[EpochRecord], field: str) -> bool:
+    """The best of `recent` beats the best of `earlier` by IMPROVE_REL."""
+    before = min(getattr(r, field) for r in earlier)
+    return min(getattr(r, field) for r in recent) < (1 - IMPROVE_REL) * before
+
+
+def _gap_of(record: EpochRecord, task: Task) -> float:
+    train = task.metric_of(record.train_acc, record.train_loss)
+    val = task.metric_of(record.val_acc, record.val_loss)
+    return task.gap(train=train, val=val)
+
+
+def _gap_text(gaps: list[float], task: Task) -> str:
+    if task.metric == "accuracy":
+        return f"{sig(100 * min(gaps))}–{sig(100 * max(gaps))} points"
+    return f"{sig(1 + min(gaps))}–{sig(1 + max(gaps))}× the training loss"
+
+
+def _metric(record: EpochRecord, task: Task, split: str) -> str:
+    acc, loss = getattr(record, f"{split}_acc"), getattr(record, f"{split}_loss")
+    value = task.metric_of(acc, loss)
+    return pct(value) if task.metric == "accuracy" else sig(value, 4)
+
+
+def _finite(records: list[EpochRecord]) -> bool:
+    return all(
+        math.isfinite(v)
+        for r in records
+        for v in (r.train_loss, r.val_loss, r.train_acc, r.val_acc)
+    )

@@ -12,6 +12,7 @@ from torch import nn
 
 from optbench.core.specs import EpochRecord, Finding
 from optbench.diagnose.monitor import Monitor
+from optbench.diagnose.numbers import pct
 from optbench.diagnose.probe import MIN_PROBE_EXAMPLES, probe_activations
 from optbench.engine import TrialContext
 
@@ -36,7 +37,7 @@ class SaturationMonitor(Monitor):
         hot = {name: share for name, share in shares.items() if share >= SATURATED_SHARE}
         if not hot:
             return []
-        listed = ", ".join(f"{name} {share:.0%}" for name, share in hot.items())
+        listed = ", ".join(f"{name} {pct(share)}" for name, share in hot.items())
         message = (
             f"Saturated units (outputs within {SATURATION_EPS} of their limits on {len(x)} "
             f"training examples): {listed}; {self.history.trouble()}."

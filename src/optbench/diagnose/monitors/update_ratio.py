@@ -14,6 +14,7 @@ import torch
 
 from optbench.core.specs import EpochRecord, Finding
 from optbench.diagnose.monitor import Monitor
+from optbench.diagnose.numbers import sig
 from optbench.engine import TrialContext
 
 UPDATE_SAMPLE_EVERY = 50  # one copy of the weights per 50 steps
@@ -62,22 +63,43 @@ class UpdateRatioMonitor(Monitor):
         recent = self.epoch_ratios[-PERSIST_EPOCHS:]
         if len(recent) < PERSIST_EPOCHS or not self.history.in_trouble():
             return []
-        shown = ", ".join(f"{r:.2g}" for r in recent)
         if all(r > UPDATE_RATIO_HIGH for r in recent):
             message = (
-                f"Each step changes the most-updated layer by {shown} of its size (median per "
-                f"epoch; healthy ≈ 1e-3) while {self.history.trouble()}: the learning rate "
-                "is too high."
+                f"Each step changes the most-updated layer by {_shown(recent)} of its size "
+                f"(median per epoch; healthy ≈ 1e-3) while {self.history.trouble()}: the "
+                "learning rate is too high."
             )
             return self.finding(ctx, "opt.update_ratio_high", message, record.epoch)
         if all(r < UPDATE_RATIO_LOW for r in recent):
-            message = (
-                f"Each step changes even the most-updated layer by only {shown} of its size "
-                f"(median per epoch; healthy ≈ 1e-3) while {self.history.trouble()}: the "
-                "learning rate is too low."
-            )
-            return self.finding(ctx, "opt.update_ratio_low", message, record.epoch)
+            return self._too_low(ctx, record, recent)
         return []
+
+    def _too_low(
+        self, ctx: TrialContext, record: EpochRecord, recent: list[float]
+    ) -> list[Finding]:
+        """opt.update_ratio_low; it blames the learning rate only when no earlier finding of
+        the trial explains why the weights stopped moving (dead units, a blow-up)."""
+        if max(recent) == 0:
+            what = "Optimizer steps do not change the weights at all (‖Δw‖ is exactly 0)"
+        else:
+            what = (
+                f"Each step changes even the most-updated layer by only {_shown(recent)} of "
+                "its size (median per epoch; healthy ≈ 1e-3)"
+            )
+        cause = self.cause(ctx, "opt.update_ratio_low")
+        verdict = (
+            f"the weights stopped moving because of `{cause.code}`, not because the "
+            "learning rate is small"
+            if cause is not None
+            else "the learning rate is too low"
+        )
+        message = f"{what} while {self.history.trouble()}: {verdict}."
+        return self.finding(ctx, "opt.update_ratio_low", message, record.epoch)
+
+
+def _shown(ratios: list[float]) -> str:
+    """Per-epoch ratios with significant digits (an exact 0 stays 0)."""
+    return " then ".join(sig(r) for r in ratios)
 
 
 def _weights(ctx: TrialContext) -> list[torch.Tensor]:
