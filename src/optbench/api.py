@@ -12,20 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from optbench.core.errors import StoreError
+from optbench.core.paths import default_cache_dir
 from optbench.core.specs import StudySpec
 from optbench.driver import Progress, StudyOutcome
 from optbench.driver import run_study as _run_study
 from optbench.plan import expand, load_study_file, parse_study
-from optbench.report import StudyView, write_report
-from optbench.store import Store
-
-DEFAULT_RUNS_DIR = Path("runs")
-
-
-def default_cache_dir() -> Path:
-    """Where downloaded datasets are kept: ~/.cache/optbench."""
-    return Path.home() / ".cache" / "optbench"
+from optbench.report import open_study, write_report
+from optbench.report.catalog import DEFAULT_RUNS_DIR
 
 
 def run_study(
@@ -52,21 +45,6 @@ def load_study(study: StudySpec | dict[str, Any] | str | Path) -> StudySpec:
     if isinstance(study, dict):
         return parse_study(study)
     return load_study_file(Path(study))
-
-
-def open_study(folder: Path) -> StudyView:
-    """Read a study's results from its store (no training)."""
-    path = Path(folder) / "study.sqlite"
-    if not path.is_file():
-        raise StoreError(
-            f"No study in {folder}: {path.name} is missing. "
-            "Run one with `optbench compare` or `optbench run`."
-        )
-    store = Store(path)
-    try:
-        return StudyView.load(store)
-    finally:
-        store.close()
 
 
 def report(folder: Path) -> Path:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from optbench.report.stats import t_interval
-from optbench.store import Store
+from optbench.store.sqlite import Store
 
 TAGS = {
     "train_loss": "train/loss",

@@ -7,14 +7,14 @@ as a run. Tags are the same `split/name` strings as the store and the report.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-from tensorboard.compat.proto.summary_pb2 import HistogramProto, Summary
-from torch.utils.tensorboard import SummaryWriter
-from torch.utils.tensorboard.summary import hparams, make_histogram
+from typing import TYPE_CHECKING, Any
 
 from optbench.core.specs import EpochRecord, Finding, TrialSpec
+
+if TYPE_CHECKING:  # imported where used: reading a study (`optbench show`) needs none of them
+    import numpy as np
+    from tensorboard.compat.proto.summary_pb2 import HistogramProto
+    from torch.utils.tensorboard import SummaryWriter
 
 
 def run_name(spec: TrialSpec) -> str:
@@ -37,6 +37,9 @@ def histogram(values: np.ndarray) -> HistogramProto | None:
     Trainers compute it where the values are, so ~30 buckets travel to the driver instead of
     a copy of every weight and gradient, and the driver, which trains a group itself between
     writes, only writes it."""
+    import numpy as np
+    from torch.utils.tensorboard.summary import make_histogram
+
     values = np.asarray(values, dtype=float)
     if not np.isfinite(values).all():
         return None
@@ -60,9 +63,13 @@ class TensorBoardLog:
             for stale in folder.glob("events.out.tfevents.*"):
                 stale.unlink()
         purge = resumed_from + 1 if resumed_from else None
+        from torch.utils.tensorboard import SummaryWriter
+
         self._writers[spec.id] = SummaryWriter(log_dir=str(folder), purge_step=purge)
 
     def epoch(self, record: EpochRecord) -> None:
+        from tensorboard.compat.proto.summary_pb2 import Summary
+
         writer = self._writers[record.trial_id]
         for tag, value in record.scalars().items():
             writer.add_scalar(tag, value, record.epoch)
@@ -81,6 +88,8 @@ class TensorBoardLog:
         writer = self._writers.pop(spec.id, None)
         if writer is None:
             return
+        from torch.utils.tensorboard.summary import hparams
+
         exp, ssi, sei = hparams(_hparam_values(spec), final_metrics)
         for summary in (exp, ssi, sei):
             writer.file_writer.add_summary(summary)
