@@ -16,12 +16,10 @@ from pathlib import Path
 
 import typer
 
-from optbench import api
 from optbench.cli.heads_cmd import console, describe_data, heads_study, print_findings
 from optbench.cli.study_cmd import _cache_dir
 from optbench.core.errors import ConfigError, OptbenchError
-from optbench.data import load_dataset
-from optbench.diagnose.setup_check import check_study
+from optbench.core.startup import collector_paused
 
 FAIL_ON = ("error", "warning", "never")
 
@@ -54,6 +52,11 @@ def doctor(
     ),
 ) -> None:
     """Check heads, losses and labels before training; exit 1 if a head cannot work."""
+    with collector_paused():  # torch and the rest, only when the command runs (not for --help)
+        from optbench import api
+        from optbench.data import load_dataset
+        from optbench.diagnose.setup_check import check_study
+
     if fail_on not in FAIL_ON:
         raise ConfigError(f"--fail-on must be one of {', '.join(FAIL_ON)}. Received: {fail_on!r}")
     if study_file is not None:
