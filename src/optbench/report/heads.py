@@ -63,6 +63,18 @@ def head_rows(view: StudyView) -> list[HeadRow]:
     return [_row(view, group, trials) for group, trials in by_group.items()]
 
 
+def head_verdicts(view: StudyView) -> dict[str, str]:
+    """Each head's verdict (learns, stuck at chance, loss frozen, …) from its epochs alone: the
+    column `optbench show` prints (the full rows also re-run the checker)."""
+    by_group: dict[str, list[TrialView]] = {}
+    for trial in view.trials:
+        by_group.setdefault(trial.group, []).append(trial)
+    return {
+        group: _verdict(view, [t for t in trials if t.epochs])[0]
+        for group, trials in by_group.items()
+    }
+
+
 def _row(view: StudyView, group: str, trials: list[TrialView]) -> HeadRow:
     model, loss = trials[0].spec["model"], trials[0].spec["loss"]
     units = model.get("head_units")
