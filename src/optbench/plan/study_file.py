@@ -19,6 +19,8 @@ from optbench.core.specs import DatasetSpec, HeadSpec, ModelSpec, OptimizerSpec,
 from optbench.data import DATASETS
 from optbench.models import HEAD_ACTIVATIONS, LOSSES, MODELS, validate_model
 from optbench.optim import expand_optimizer_grid, parse_optimizer, resolve_optimizer
+from optbench.plan.expand import expand
+from optbench.plan.reference import check_groups, parse_reference, reference_to_table
 
 DEFAULT_LR_GRID = StudySpec.__dataclass_fields__["lr_grid"].default
 MAX_EPOCHS = 100_000  # beyond this a typo is likelier than a plan
@@ -51,6 +53,7 @@ _TOP_KEYS = (
     "dataset",
     "model",
     "optimizers",
+    "reference",
 )
 _DATASET_KEYS = (
     "name",
@@ -115,10 +118,16 @@ def parse_study(raw: dict[str, Any], *, source: str = "study") -> StudySpec:
         "dataset": _dataset(raw.get("dataset"), problems),
         "model": _model(raw.get("model", "mlp"), profile, problems),
         "optimizers": _optimizers(raw.get("optimizers"), profile, problems),
+        "reference": parse_reference(raw.get("reference"), problems),
     }
     if problems:
         raise ConfigError.collect(problems, source=source)
-    return StudySpec(**spec_args)
+    study = StudySpec(**spec_args)
+    if study.reference is not None:  # its groups must be the study's own
+        check_groups(study.reference, list(dict.fromkeys(t.group for t in expand(study))), problems)
+        if problems:
+            raise ConfigError.collect(problems, source=source)
+    return study
 
 
 # -- sections -------------------------------------------------------------------------------
@@ -403,6 +412,8 @@ def study_to_toml(study: StudySpec) -> str:
     raw["optimizers"] = [
         {"name": o["name"], "profile": o["profile"], **o["hparams"]} for o in raw["optimizers"]
     ]
+    if raw.get("reference") is not None:
+        raw["reference"] = reference_to_table(raw["reference"])
     return tomli_w.dumps(_drop_none(raw))
 
 
