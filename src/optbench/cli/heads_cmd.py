@@ -197,7 +197,9 @@ def heads(
     test_size: int | None = typer.Option(None, help="Keep the first N test examples."),
     size: int | None = typer.Option(None, help="Image side for image folders (default 150)."),
     sha256: str | None = typer.Option(
-        None, help="SHA-256 you verified for the cats-vs-dogs zip (needed to download it)."
+        None,
+        help="Pin the cats-vs-dogs zip's SHA-256 (optional: without it the download is "
+        "verified by its published size and its images, and its hash recorded).",
     ),
     stop_on: str = typer.Option(
         "train.nan_loss", "--stop-on", help="Finding codes that end a trial."
