@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import gc
 import json
 import os
@@ -45,6 +46,7 @@ from optbench.engine import (
     threads_restored,
 )
 from optbench.executors import RunRequest, dataset_key, get_executor, plan_resources
+from optbench.models.graph import trial_graph
 from optbench.plan import choose_lrs, expand, search_trials, study_to_toml, tuned_trials
 from optbench.plots import pyplot
 from optbench.report import StudyView, preload, write_report
@@ -201,7 +203,8 @@ class _Phase:
         executor = get_executor(
             study.executor, workers, study.address, study.num_cpus, study.num_gpus
         )
-        tb = TensorBoardLog(self.folder / "tb")
+        shapes = {"input_shape": self.data.input_shape, "num_classes": self.data.num_classes}
+        tb = TensorBoardLog(self.folder / "tb", graph=functools.partial(trial_graph, **shapes))
         writer = StudyWriter({t.id: t for t in todo}, store, tb, checkpoints, self.progress)
         # scipy.stats serves comparisons over seeds only: a one-seed study never imports it.
         preload = ReportPreload(stats=len(study.seeds) > 1 or bool(study.tune))
