@@ -85,7 +85,13 @@ def print_table(
     fold: Callable[[], Iterable[RenderableType]],
     wide: bool = False,
 ) -> None:
-    """The table when it fits (or with `wide`, at its natural width); else `fold()`'s lines."""
+    """The table when it fits (or with `wide`, at its natural width); else `fold()`'s lines.
+
+    The title goes on a line of its own above either form (rich would wrap it to the table's
+    width, which for a narrow table splits a sentence over lines)."""
+    title, table.title = table.title, None
+    if title:
+        console.print(Text(str(title), style="bold"), highlight=False)
     keep_words_whole(table)
     if fits(console, table):
         console.print(table)

@@ -167,7 +167,7 @@ def describe_data(study: StudySpec, data: Any) -> str:
 def heads(
     study_file: Path | None = typer.Argument(
         None,
-        help="A TOML study file with \\[[heads]] (e.g. studies/seed-heads.toml); without it "
+        help="A TOML study file with \\[\\[heads]] (e.g. studies/seed-heads.toml); without it "
         "the flags below describe the study.",
     ),
     dataset: str = typer.Option(

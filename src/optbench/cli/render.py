@@ -91,7 +91,7 @@ def results_blocks(
     view: StudyView, w: WorkloadAnalysis, multi: bool, verdicts: dict[str, str]
 ) -> list[RenderableType]:
     """The results table as one block per group, for a terminal too narrow for the table."""
-    blocks: list[RenderableType] = [Text(_title(view, w, multi), style="italic")]
+    blocks: list[RenderableType] = []
     for g in w.groups:
         group, seeds, acc, ci, loss, train = _cells(g)
         verdict = f" — {verdicts[group]}" if group in verdicts else ""
@@ -203,10 +203,14 @@ def print_reference(console: Console, view: StudyView, analysis: Analysis, wide:
         return
     console.print()
     print_table(console, reference_table(reference), lambda: reference_blocks(reference), wide)
-    if reference.conditions:
-        console.print("Conditions differ, so the numbers do too:", highlight=False)
-    for line in (*reference.conditions, *reference.notes):
-        console.print(_bullet(line))
+    for heading, lines in (
+        ("The conditions differ, so the numbers are expected to:", reference.conditions),
+        ("Notes on the reported numbers:", reference.notes),
+    ):
+        if lines:
+            console.print(heading, highlight=False)
+        for line in lines:
+            console.print(_bullet(line))
 
 
 def _bullet(text: str) -> Padding:
@@ -262,7 +266,7 @@ def listing_table(listings: Sequence[StudyListing], root: Path) -> Table:
 
 def listing_blocks(listings: Sequence[StudyListing], root: Path) -> list[RenderableType]:
     """`ls` as one block per study: its name on a line of its own, the rest under it."""
-    blocks: list[RenderableType] = [Text(f"Studies in {root}", style="italic")]
+    blocks: list[RenderableType] = []
     for s in listings:
         name, status, trials, datasets, groups, updated = _listing_cells(s, root)
         blocks.append(Text(name, style="bold"))
@@ -283,6 +287,8 @@ def print_listing(
         return
     table = listing_table(listings, root)
     print_table(console, table, lambda: listing_blocks(listings, root), wide)
+    if any(s.problem for s in listings):
+        console.print()
     for s in listings:
         if s.problem:
             console.print(f"[red]{_relative(s.folder, root)}:[/] {s.problem}", highlight=False)
