@@ -10,6 +10,7 @@ Each command's output is rendered by rich exactly as a terminal 80 columns wide 
 from __future__ import annotations
 
 import argparse
+import io
 import re
 import sys
 import tempfile
@@ -33,7 +34,9 @@ DOCS = Path(__file__).parents[2] / "docs"
 
 def shoot(name: str, command: str, draw: Callable[[Console], None]) -> Path:
     """Render `draw` at 80 columns, as SVG and then PNG; return the PNG's path."""
-    console = Console(record=True, width=80, force_terminal=True, color_system="truecolor")
+    console = Console(
+        record=True, width=80, force_terminal=True, color_system="truecolor", file=io.StringIO()
+    )
     console.print(f"[bold green]$[/] {command}", highlight=False)
     draw(console)
     svg = console.export_svg(title=command, theme=MONOKAI)

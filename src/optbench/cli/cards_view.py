@@ -87,8 +87,7 @@ def print_tables(console: Console, cards: Sequence[OptimizerCard], wide: bool) -
         print_table(console, compact_table(cards), lambda: card_lines(cards))
         _print_notes(console, cards, differences=True)
         console.print()
-        console.print(Text("Defaults and update rules", style="bold"))
-        print_table(console, defaults, lambda: defaults_blocks(cards))
+        print_table(console, defaults, lambda: defaults_blocks(cards))  # prints its title
     console.print()
     console.print(Text("Which optimizer?", style="bold"))
     for line in choosing_lines():
