@@ -76,9 +76,7 @@ def ls_txt(tmp: Path, width: int = WIDTH) -> str:
     (runs / "broken" / "study.sqlite").write_bytes(b"not a database, just bytes" * 100)
     with contextlib.chdir(tmp):  # relative paths: the same text (and wrapping) in every tmp
         listings = list_studies(Path("runs"))
-        return mask(
-            terminal(lambda console: print_listing(console, listings, Path("runs")), width)
-        )
+        return mask(terminal(lambda console: print_listing(console, listings, Path("runs")), width))
 
 
 def ls_80_txt(tmp: Path) -> str:
