@@ -9,8 +9,13 @@ its names, with the cyclic collector paused (`optbench.core.startup`). So `optbe
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+# The `optbench.report` package first (it is light: its names resolve on first use), so that
+# the `report` function below keeps the name: Python binds a package to its parent's attribute
+# when it is first imported, which would otherwise replace the function with the package.
+import optbench.report as _report_package  # noqa: F401
 from optbench.core.errors import ConfigError, DataError, OptbenchError, StoreError
 
 if TYPE_CHECKING:  # what the lazy names below resolve to
@@ -23,7 +28,6 @@ if TYPE_CHECKING:  # what the lazy names below resolve to
         load_study,
         open_study,
         parse_study,
-        report,
         run_study,
     )
 
@@ -38,7 +42,6 @@ _API = (
     "load_study",
     "open_study",
     "parse_study",
-    "report",
     "run_study",
 )
 
@@ -59,6 +62,13 @@ __all__ = [
     "report",
     "run_study",
 ]
+
+
+def report(folder: Path) -> Path:
+    """Regenerate report.md and figures of a study from its store alone (`optbench.api`)."""
+    from optbench.core.startup import import_quietly
+
+    return import_quietly("optbench.api").report(folder)
 
 
 def __getattr__(name: str) -> Any:
