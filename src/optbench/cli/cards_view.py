@@ -28,7 +28,7 @@ from optbench.optim.cards import (
     measured_rows,
     method_notes,
 )
-from optbench.optim.guidance import SOURCES, Claim, guidance_for
+from optbench.optim.guidance import CHOOSING, SOURCES, Claim, guidance_for
 
 COMPACT_HEADERS = ("optimizer", "B/param", "state buffers", "temp B/el", "in use", "seed")
 
@@ -92,6 +92,8 @@ def print_tables(console: Console, cards: Sequence[OptimizerCard], wide: bool) -
     console.print(Text("Which optimizer?", style="bold"))
     for line in choosing_lines():
         console.print(_bullet(line))
+    console.print(Text("Sources", style="bold"))
+    console.print(_sources(CHOOSING))
     console.print(
         Text(
             "`optbench optimizers NAME` shows one card in full: its strengths, weaknesses, "

@@ -353,18 +353,31 @@ def _md_table(headers: Sequence[str], rows: list[list[str]]) -> str:
 
 def cards_markdown(cards: Sequence[OptimizerCard]) -> str:
     """Two Markdown tables (measured; defaults and rules), the method notes, then each card's
-    strengths, weaknesses and when to use it, with the sources cited."""
+    strengths, weaknesses and when to use it, and every source cited."""
     notes = "\n".join(f"- {n}" for n in method_notes(cards))
     profiles = sorted({c.profile for c in cards})
     choosing = "\n".join(f"- {line}" for line in choosing_lines())
-    guides = "\n\n".join(filter(None, (guidance_markdown(c.name) for c in _distinct(cards))))
+    distinct = _distinct(cards)
+    guides = "\n\n".join(filter(None, (guidance_markdown(c.name) for c in distinct)))
+    cited = [*CHOOSING, *(c for card in distinct for c in _claims(card.name))]
+    keys = dict.fromkeys(k for claim in cited for k in claim.sources)
+    sources = "\n".join(
+        f"- {SOURCES[k].short}: {SOURCES[k].citation} {SOURCES[k].url}".rstrip() for k in keys
+    )
     return (
         "# Optimizers\n\n## Measured\n\n"
         f"{_md_table(MEASURED_HEADERS, measured_rows(cards))}\n\n{notes}\n\n"
         f"## Defaults and update rules ({', '.join(profiles)} profile)\n\n"
         f"{_md_table(DEFAULTS_HEADERS, defaults_rows(cards))}\n\n"
-        f"## Which optimizer?\n\n{choosing}\n" + (f"\n{guides}\n" if guides else "")
+        f"## Which optimizer?\n\n{choosing}\n"
+        + (f"\n{guides}\n" if guides else "")
+        + f"\n## Sources\n\n{sources}\n"
     )
+
+
+def _claims(name: str) -> tuple[Claim, ...]:
+    guide = guidance_for(name)
+    return guide.claims() if guide else ()
 
 
 def _distinct(cards: Sequence[OptimizerCard]) -> list[OptimizerCard]:
