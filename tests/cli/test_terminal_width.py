@@ -112,3 +112,34 @@ def test_one_card(width: int) -> None:
     card = optimizer_card(parse_optimizer("adamw"))
     text = render(lambda c: c.print(card_view(card)), width)
     assert_fits(text, width, ["adamw", "https://arxiv.org/abs/1711.05101"])
+
+
+@pytest.fixture(scope="module")
+def head_study(tmp_path_factory) -> Path:
+    import optbench
+
+    root = tmp_path_factory.mktemp("heads")
+    study = {
+        "name": "heads-terminal",
+        "dataset": {"name": "digits", "classes": [3, 8]},
+        "optimizers": ["sgd"],
+        "epochs": 1,
+        "heads": [{"units": 1, "activation": "softmax", "loss": "bce"}, {"activation": "linear"}],
+        "workers": 1,
+        "histogram_freq": 0,
+    }
+    return optbench.run_study(study, root / "s", cache_dir=root / "cache").folder
+
+
+@pytest.mark.parametrize("width", [80, 140])
+def test_a_head_study_is_summarised_per_head_with_its_verdict(head_study: Path, width: int):
+    view = open_study(head_study)
+    text = render(lambda c: print_results(c, view), width)
+    assert max(len(line) for line in text.splitlines()) <= width
+    assert "Optimizer" not in text.split("One seed")[0]  # the rows are heads, not optimizers
+    flat = " ".join(text.split())
+    assert_fits(text, width, ["1×softmax", "bce", "C×linear", "cross_entropy"])
+    verdicts = ("learns", "stuck at chance", "loss frozen", "diverged", "not run")
+    assert sum(flat.count(v) for v in verdicts) >= 2
+    if width == 140:
+        assert text.splitlines()[1].split()[0] == "Head" and "Verdict" in text.splitlines()[1]

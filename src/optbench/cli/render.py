@@ -80,7 +80,7 @@ def results_table(
         table.add_column(col, justify="right", no_wrap=True)
     table.columns[0].justify, table.columns[0].no_wrap = "left", False  # wraps at spaces only
     if verdicts:
-        table.add_column("Verdict")
+        table.add_column("Verdict", no_wrap=True)  # short phrases; a long one folds the table
     for g in w.groups:
         row = _cells(g)
         table.add_row(*row, *([verdicts.get(g.group, fmt.DASH)] if verdicts else []))
@@ -122,17 +122,17 @@ def print_results(console: Console, view: StudyView, wide: bool = False) -> None
         print_table(
             console, table, lambda w=w: results_blocks(view, w, analysis.multi, verdicts), wide
         )
-        _print_workload_notes(console, w)
+        _print_workload_notes(console, w, "head" if verdicts else "optimizer")
     if not analysis.workloads:
         console.print(f"Study {view.name}: no trials yet.")
     print_reference(console, view, analysis, wide)
     _print_findings(console, view)
 
 
-def _print_workload_notes(console: Console, w: WorkloadAnalysis) -> None:
+def _print_workload_notes(console: Console, w: WorkloadAnalysis, unit: str) -> None:
     if w.seeds == 1:
         console.print(
-            "[yellow]One seed per optimizer: one seed cannot decide.[/] No difference above "
+            f"[yellow]One seed per {unit}: one seed cannot decide.[/] No difference above "
             "can be told apart from seed-to-seed noise; re-run with --seeds 0,1,2,3,4.",
             highlight=False,
         )
