@@ -1,44 +1,61 @@
 """optbench: fair, fast, reproducible studies of how neural networks train.
 
 The public API is re-exported here explicitly; everything else is internal.
+
+Importing `optbench` is cheap: the API (and torch with it) is imported on first use of one of
+its names, with the cyclic collector paused (`optbench.core.startup`). So `optbench --help`,
+`ls`, `show` and the other commands that need no training answer without importing torch.
 """
 
-import gc as _gc
+from __future__ import annotations
 
-# Importing torch (and the rest) creates ~190,000 objects, none of them garbage. The cyclic
-# collector would walk them all several times while they are made (~0.2 s of a 1.4 s start):
-# it is off meanwhile, and then they go straight to its oldest generation (freeze moves every
-# object aside unexamined, unfreeze puts them back there), which it rarely visits.
-_collecting, _frozen_already = _gc.isenabled(), _gc.get_freeze_count()
-_gc.disable()
-try:
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+# The `optbench.report` package first (it is light: its names resolve on first use), so that
+# the `report` function below keeps the name: Python binds a package to its parent's attribute
+# when it is first imported, which would otherwise replace the function with the package.
+import optbench.report as _report_package  # noqa: F401
+from optbench.core.errors import ConfigError, DataError, OptbenchError, StoreError
+
+if TYPE_CHECKING:  # what the lazy names below resolve to
     from optbench.api import (
         DEFAULT_RUNS_DIR,
+        Comparison,
         StudyOutcome,
         StudySpec,
         TrialCheck,
+        compare,
         default_cache_dir,
         expand,
         load_study,
         open_study,
         parse_study,
-        report,
         run_study,
         verify,
     )
-    from optbench.core.errors import ConfigError, DataError, OptbenchError, StoreError
-finally:
-    if not _frozen_already:  # a caller's own frozen objects stay as they are
-        _gc.freeze()
-        _gc.unfreeze()
-    if _collecting:
-        _gc.enable()
-    del _collecting, _frozen_already
 
 __version__ = "0.1.0"
 
+_API = (
+    "DEFAULT_RUNS_DIR",
+    "Comparison",
+    "StudyOutcome",
+    "StudySpec",
+    "TrialCheck",
+    "compare",
+    "default_cache_dir",
+    "expand",
+    "load_study",
+    "open_study",
+    "parse_study",
+    "run_study",
+    "verify",
+)
+
 __all__ = [
     "DEFAULT_RUNS_DIR",
+    "Comparison",
     "ConfigError",
     "DataError",
     "OptbenchError",
@@ -47,6 +64,7 @@ __all__ = [
     "StudySpec",
     "TrialCheck",
     "__version__",
+    "compare",
     "default_cache_dir",
     "expand",
     "load_study",
@@ -56,3 +74,25 @@ __all__ = [
     "run_study",
     "verify",
 ]
+
+
+def report(folder: Path) -> Path:
+    """Regenerate report.md and figures of a study from its store alone (`optbench.api`)."""
+    from optbench.core.startup import import_quietly
+
+    return import_quietly("optbench.api").report(folder)
+
+
+def __getattr__(name: str) -> Any:
+    """The API's names, imported from `optbench.api` on first use (PEP 562)."""
+    if name not in _API:
+        raise AttributeError(f"module 'optbench' has no attribute {name!r}")
+    from optbench.core.startup import import_quietly
+
+    value = getattr(import_quietly("optbench.api"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_API})

@@ -14,22 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from optbench.core.errors import OptbenchError, StoreError
+from optbench.core.errors import OptbenchError
 from optbench.core.imports import is_reference
+from optbench.core.paths import default_cache_dir
 from optbench.core.specs import StudySpec
 from optbench.driver import Progress, StudyOutcome
 from optbench.driver import run_study as _run_study
 from optbench.plan import expand, load_study_file, parse_study
-from optbench.report import StudyView, summary_rows, tidy_rows, write_report
-from optbench.store import Store
-from optbench.verify import TrialCheck, verify_study
-
-DEFAULT_RUNS_DIR = Path("runs")
-
-
-def default_cache_dir() -> Path:
-    """Where downloaded datasets are kept: ~/.cache/optbench."""
-    return Path.home() / ".cache" / "optbench"
+from optbench.report import StudyView, open_study, summary_rows, tidy_rows, write_report
+from optbench.report.catalog import DEFAULT_RUNS_DIR
+from optbench.verification import TrialCheck, verify_study
 
 
 def run_study(
@@ -161,26 +155,11 @@ def load_study(study: StudySpec | dict[str, Any] | str | Path) -> StudySpec:
     return load_study_file(Path(study))
 
 
-def open_study(folder: Path) -> StudyView:
-    """Read a study's results from its store (no training)."""
-    path = Path(folder) / "study.sqlite"
-    if not path.is_file():
-        raise StoreError(
-            f"No study in {folder}: {path.name} is missing. "
-            "Run one with `optbench compare` or `optbench run`."
-        )
-    store = Store(path)
-    try:
-        return StudyView.load(store)
-    finally:
-        store.close()
-
-
 def verify(
     folder: Path, *, trials: int | None = None, seed: int = 0, cache_dir: Path | None = None
 ) -> list[TrialCheck]:
     """Retrain a study's trials (all, or a seeded sample of `trials`) from scratch and check
-    each epoch and the final weights against the store (see optbench.verify)."""
+    each epoch and the final weights against the store (see optbench.verification)."""
     return verify_study(Path(folder), cache_dir or default_cache_dir(), trials, seed)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import gc
 import json
 import os
@@ -47,6 +48,7 @@ from optbench.engine import (
 from optbench.executors import RunRequest, dataset_key, get_executor, plan_resources
 from optbench.models import build_model
 from optbench.models.factory import check_outputs
+from optbench.models.graph import trial_graph
 from optbench.plan import choose_lrs, expand, search_trials, study_to_toml, tuned_trials
 from optbench.plots import pyplot
 from optbench.report import StudyView, preload, write_report
@@ -200,7 +202,12 @@ class _Phase:
         executor = get_executor(
             study.executor, workers, study.address, study.num_cpus, study.num_gpus
         )
-        tb = TensorBoardLog(self.folder / "tb")
+        shapes = {
+            "input_shape": self.data.input_shape,
+            "num_outputs": self.data.num_outputs,
+            "example": self.data.train.x[:1],
+        }
+        tb = TensorBoardLog(self.folder / "tb", graph=functools.partial(trial_graph, **shapes))
         writer = StudyWriter({t.id: t for t in todo}, store, tb, checkpoints, self.progress)
         # scipy.stats serves comparisons over seeds only: a one-seed study never imports it.
         preload = ReportPreload(stats=len(study.seeds) > 1 or bool(study.tune))

@@ -4,8 +4,18 @@ import pytest
 
 from optbench.cli.app import main
 
-COMMANDS = ["compare", "run", "resume", "report", "show", "ls", "export", "optimizers",
-            "landscape", "explain"]
+COMMANDS = [
+    "compare",
+    "run",
+    "resume",
+    "report",
+    "show",
+    "ls",
+    "export",
+    "optimizers",
+    "landscape",
+    "explain",
+]
 
 
 def test_help(capsys):

@@ -194,12 +194,15 @@ def test_cats_vs_dogs_downloads_verifies_extracts_and_reads(loopback, cache_dir)
     assert len(loopback.hits) == hits and len(again.train) == 4
 
 
-def test_cats_vs_dogs_refuses_to_download_without_a_verified_hash(loopback, cache_dir):
+def test_cats_vs_dogs_without_a_hash_needs_the_published_size(loopback, cache_dir, listing):
+    """No hash is published: an archive that is not 68,606,236 bytes is refused (the full-size
+    archive's checks are in test_data_cats_vs_dogs.py); a hash the user pins overrides."""
     assert CATS_VS_DOGS_ZIP.files[0].sha256 is None  # no authoritative hash is known
     body = cats_zip()
-    with pytest.raises(DataError, match="no verified SHA-256") as error:
+    with pytest.raises(DataError, match="expected exactly 68606236") as error:
         cats(cache_dir, [source_for(loopback, body, None)])
-    assert "--data-path" in str(error.value) and loopback.hits == []
+    assert "--data-path" in str(error.value)
+    assert not any(p.endswith(ZIP_NAME) for p in listing(cache_dir))  # nothing kept
     ds = cats(cache_dir, [source_for(loopback, body, None)], sha256=sha256(body))  # user's hash
     assert len(ds.train) == 4
     with pytest.raises(DataError, match="SHA-256 mismatch"):

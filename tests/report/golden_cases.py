@@ -32,9 +32,9 @@ def mask(text: str, root: Path | None = None) -> str:
     return TIME.sub("<time>", text)
 
 
-def terminal(render: Callable[[Console], None]) -> str:
+def terminal(render: Callable[[Console], None], width: int = WIDTH) -> str:
     out = io.StringIO()
-    console = Console(file=out, width=WIDTH, color_system=None, force_terminal=False)
+    console = Console(file=out, width=width, color_system=None, force_terminal=False)
     render(console)
     return "\n".join(line.rstrip() for line in out.getvalue().splitlines()) + "\n"
 
@@ -52,12 +52,18 @@ def show_txt(tmp: Path) -> str:
     return terminal(lambda console: print_results(console, view))
 
 
+def show_80_txt(tmp: Path) -> str:
+    """`show` in a standard 80-column terminal: the results table still fits."""
+    view = open_study(build_study(tmp / "s"))
+    return terminal(lambda console: print_results(console, view), 80)
+
+
 def show_one_seed_txt(tmp: Path) -> str:
     view = open_study(build_study(tmp / "s", seeds=(0,), failure=False, findings=False))
     return terminal(lambda console: print_results(console, view))
 
 
-def ls_txt(tmp: Path) -> str:
+def ls_txt(tmp: Path, width: int = WIDTH) -> str:
     runs = tmp / "runs"
     build_study(runs / "done", failure=False, name="done")
     build_study(runs / "with-failure", seeds=(0, 1, 2, 3, 4), name="with-failure")
@@ -70,13 +76,20 @@ def ls_txt(tmp: Path) -> str:
     (runs / "broken" / "study.sqlite").write_bytes(b"not a database, just bytes" * 100)
     with contextlib.chdir(tmp):  # relative paths: the same text (and wrapping) in every tmp
         listings = list_studies(Path("runs"))
-        return mask(terminal(lambda console: print_listing(console, listings, Path("runs"))))
+        return mask(terminal(lambda console: print_listing(console, listings, Path("runs")), width))
+
+
+def ls_80_txt(tmp: Path) -> str:
+    """`ls` at 80 columns: names and times whole, optimizer lists wrapped between items."""
+    return ls_txt(tmp, 80)
 
 
 CASES: dict[str, Callable[[Path], str]] = {
     "report.md": report_md,
     "report-one-seed.md": report_one_seed_md,
     "show.txt": show_txt,
+    "show-80.txt": show_80_txt,
     "show-one-seed.txt": show_one_seed_txt,
     "ls.txt": ls_txt,
+    "ls-80.txt": ls_80_txt,
 }

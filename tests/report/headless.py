@@ -208,8 +208,14 @@ PAGE_FACTS = """
     sortable: document.querySelectorAll("table.sortable").length,
     sections: Array.from(document.querySelectorAll("main section[id]")).map(s => s.id),
     scroll_width: document.documentElement.scrollWidth,
+    // tables whose box scrolls sideways (wider than the page column they sit in)
+    wide_tables: Array.from(document.querySelectorAll(".table-wrap"))
+      .filter(w => w.scrollWidth > w.clientWidth + 1)
+      .map(w => [w.querySelector("th, td").textContent.trim(), w.scrollWidth, w.clientWidth]),
     viewport_width: window.innerWidth,
     title: document.title,
+    // what a reader sees of the head section (literal backticks there are a rendering bug)
+    heads_text: (document.querySelector("section.heads") || {innerText: ""}).innerText,
   };
 })()
 """

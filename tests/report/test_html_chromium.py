@@ -64,6 +64,41 @@ def test_report_renders_cleanly(browser, report, width, height, mobile, tmp_path
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
 
 
+def test_at_1280_px_the_page_is_exactly_the_viewport_wide_and_no_table_scrolls(browser, report):
+    """A desktop reader scrolls down only: the document is as wide as the window, and every
+    table, the ten-column results table included, fits the page column."""
+    facts = inspect(report, 1280, 900, browser=browser).facts
+    assert facts["scroll_width"] == facts["viewport_width"] == 1280
+    assert facts["wide_tables"] == []
+
+
+def test_a_real_head_study_report_at_1280_px(browser, tmp_path):
+    """The head section as the study writes it: fits 1280 px, and finding codes read as code,
+    not as literal backticks."""
+    import optbench
+
+    study = {
+        "name": "heads-html",
+        "dataset": {"name": "digits", "classes": [3, 8]},
+        "optimizers": ["sgd"],
+        "epochs": 1,
+        "heads": [
+            {"units": 1, "activation": "softmax", "loss": "bce"},
+            {"units": 2, "activation": "tanh", "loss": "keras_bce"},
+            {"units": 1, "activation": "sigmoid", "loss": "bce"},
+        ],
+        "workers": 1,
+    }
+    outcome = optbench.run_study(study, tmp_path / "s", cache_dir=tmp_path / "cache")
+    page = inspect(outcome.folder / "report.html", 1280, 900, browser=browser)
+    facts = page.facts
+    assert page.console_errors == [] and page.requests == []
+    assert facts["scroll_width"] == facts["viewport_width"] == 1280
+    assert facts["wide_tables"] == []
+    assert "head.single_unit_softmax" in facts["heads_text"]
+    assert "`" not in facts["heads_text"]
+
+
 def test_results_table_sorts_by_a_column(browser, report):
     ascending, descending = sorted_column(browser, report, 0, "Test acc")
     assert ascending == ["adagrad", "adam(lr=0.01)", "adam", "rmsprop"]

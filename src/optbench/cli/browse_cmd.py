@@ -1,4 +1,7 @@
-"""`optbench ls` (the studies in a folder) and `optbench export` (a study as CSV or JSON)."""
+"""`optbench ls` (the studies in a folder) and `optbench export` (a study as CSV or JSON).
+
+Both read the store only: neither imports torch, so they answer at once.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,10 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from optbench import api
 from optbench.cli.render import print_listing
 from optbench.core.errors import ConfigError
-from optbench.report import export_csv, export_json, list_studies
+from optbench.report import export_csv, export_json, list_studies, open_study
+from optbench.report.catalog import DEFAULT_RUNS_DIR
 
 console = Console()
 FORMATS = {"csv": export_csv, "json": export_json}
@@ -18,11 +21,14 @@ FORMATS = {"csv": export_csv, "json": export_json}
 
 def ls(
     folder: Path = typer.Argument(
-        api.DEFAULT_RUNS_DIR, help="Where to look for studies (searched recursively)."
+        DEFAULT_RUNS_DIR, help="Where to look for studies (searched recursively)."
+    ),
+    wide: bool = typer.Option(
+        False, "--wide", help="One table row per study however narrow the terminal."
     ),
 ) -> None:
     """List the studies in a folder with their status (finished, running, interrupted, …)."""
-    print_listing(console, list_studies(folder), folder)
+    print_listing(console, list_studies(folder), folder, wide=wide)
 
 
 def export(
@@ -34,7 +40,7 @@ def export(
     render = FORMATS.get(format.lower())
     if render is None:
         raise ConfigError(f"`--format` must be one of {', '.join(FORMATS)}. Received: {format}")
-    text = render(api.open_study(study_dir))
+    text = render(open_study(study_dir))
     if out is None:
         typer.echo(text, nl=False)
         return

@@ -25,15 +25,11 @@ from pathlib import Path
 
 import typer
 
-from optbench import api
 from optbench.cli.heads_cmd import console, describe_data, heads_study
 from optbench.cli.study_cmd import _cache_dir
 from optbench.core.errors import ConfigError, OptbenchError
 from optbench.core.specs import Finding
-from optbench.data import load_dataset
-from optbench.diagnose import check_data, check_study_design
-from optbench.diagnose.cause import root_cause
-from optbench.diagnose.setup_check import check_study
+from optbench.core.startup import collector_paused
 
 FAIL_ON = ("error", "warning", "never")
 MARKS = {"error": "[red]✗[/]", "warning": "[yellow]![/]", "info": "[blue]i[/]"}
@@ -71,6 +67,11 @@ def doctor(
     something cannot work."""
     if fail_on not in FAIL_ON:
         raise ConfigError(f"--fail-on must be one of {', '.join(FAIL_ON)}. Received: {fail_on!r}")
+    with collector_paused():  # torch and the rest, only when the command runs (not for --help)
+        from optbench import api
+        from optbench.data import load_dataset
+        from optbench.diagnose import check_data, check_study_design
+        from optbench.diagnose.setup_check import check_study
     if study_file is not None:
         study = api.load_study(study_file)
     else:
@@ -89,7 +90,7 @@ def doctor(
             size=size,
             name="doctor",
         )
-    data = load_dataset(study.dataset, _cache_dir())
+    data = load_dataset(study.dataset, _cache_dir(), task=study.task)
     design, data_findings = check_study_design(study), check_data(data)
     shared = [*design, *data_findings]
     _section(f"Study '{study.name}'", design, shared)
@@ -131,6 +132,8 @@ def _heads(
 def _print(findings: list[Finding], shared: Sequence[Finding]) -> None:
     """Findings with their fixes; one that follows from another says which, instead of its
     own fix."""
+    from optbench.diagnose.cause import root_cause
+
     for f in findings:
         console.print(
             f"    [{COLORS[f.severity]}]{f.severity}[/] {f.code}: {f.message}", highlight=False

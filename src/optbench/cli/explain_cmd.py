@@ -56,26 +56,26 @@ def explain(
     w: str | None = typer.Option(
         None, "--w", help="Output weights: one per input, or one per hidden unit with --hidden-w."
     ),
-    b: float | None = typer.Option(None, "--b", help="Output bias [default: 0]."),
-    y: float | None = typer.Option(None, "--y", help="Target [default: 1]."),
+    b: float | None = typer.Option(None, "--b", help="Output bias \\[default: 0]."),
+    y: float | None = typer.Option(None, "--y", help="Target \\[default: 1]."),
     activation: str | None = typer.Option(
         None,
         "--activation",
-        help="Output activation: sigmoid, tanh, relu, linear [default: sigmoid].",
+        help="Output activation: sigmoid, tanh, relu, linear \\[default: sigmoid].",
     ),
     loss: str | None = typer.Option(
-        None, "--loss", help="se (y−a)², half_se ½(y−a)², bce binary cross-entropy [default: se]."
+        None, "--loss", help="se (y−a)², half_se ½(y−a)², bce binary cross-entropy \\[default: se]."
     ),
-    lr: float | None = typer.Option(None, "--lr", help="Learning rate η [default: 0.1]."),
-    steps: int | None = typer.Option(None, "--steps", help="Number of SGD steps [default: 1]."),
+    lr: float | None = typer.Option(None, "--lr", help="Learning rate η \\[default: 0.1]."),
+    steps: int | None = typer.Option(None, "--steps", help="Number of SGD steps \\[default: 1]."),
     hidden_w: str | None = typer.Option(
         None, "--hidden-w", help='Hidden weights, one row per hidden unit: "0.5,-0.3;0.2,0.8".'
     ),
     hidden_b: str | None = typer.Option(
-        None, "--hidden-b", help="Hidden biases, one per hidden unit [default: zeros]."
+        None, "--hidden-b", help="Hidden biases, one per hidden unit \\[default: zeros]."
     ),
     hidden_activation: str | None = typer.Option(
-        None, "--hidden-activation", help="Hidden activation [default: tanh]."
+        None, "--hidden-activation", help="Hidden activation \\[default: tanh]."
     ),
     fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
     digits: int = typer.Option(6, "--digits", min=1, max=17, help="Significant digits shown."),

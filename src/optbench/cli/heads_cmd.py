@@ -3,6 +3,9 @@
 Every head trains on the same binary task from the same seed (the shared layers start
 bit-identical, the batches come in the same order), the static checker speaks before
 training, and the report gives each head a verdict and its explanation.
+
+The data, the checker and the models need torch: the command imports them when it runs, so
+`optbench heads --help` answers without them.
 """
 
 from __future__ import annotations
@@ -14,13 +17,10 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from optbench import api
 from optbench.cli.study_cmd import _cache_dir, _parse_seeds, execute
 from optbench.core.errors import ConfigError
 from optbench.core.specs import Finding, StudySpec
-from optbench.data import load_dataset
-from optbench.diagnose.setup_check import check_study
-from optbench.models import parse_model
+from optbench.core.startup import collector_paused
 
 console = Console(soft_wrap=True)  # findings are long sentences: never hard-wrap them
 
@@ -84,6 +84,10 @@ def heads_study(
     name: str | None = None,
 ) -> StudySpec:
     """The flag form of a head study, validated by the same code path as a study file."""
+    with collector_paused():
+        from optbench import api
+        from optbench.models import parse_model
+
     model_spec = parse_model(
         model, init=init or (profile if profile in ("torch", "keras") else "torch")
     )
@@ -163,7 +167,7 @@ def describe_data(study: StudySpec, data: Any) -> str:
 def heads(
     study_file: Path | None = typer.Argument(
         None,
-        help="A TOML study file with [[heads]] (e.g. studies/seed-heads.toml); without it "
+        help="A TOML study file with \\[\\[heads]] (e.g. studies/seed-heads.toml); without it "
         "the flags below describe the study.",
     ),
     dataset: str = typer.Option(
@@ -193,7 +197,9 @@ def heads(
     test_size: int | None = typer.Option(None, help="Keep the first N test examples."),
     size: int | None = typer.Option(None, help="Image side for image folders (default 150)."),
     sha256: str | None = typer.Option(
-        None, help="SHA-256 you verified for the cats-vs-dogs zip (needed to download it)."
+        None,
+        help="Pin the cats-vs-dogs zip's SHA-256 (optional: without it the download is "
+        "verified by its published size and its images, and its hash recorded).",
     ),
     stop_on: str = typer.Option(
         "train.nan_loss", "--stop-on", help="Finding codes that end a trial."
@@ -206,6 +212,9 @@ def heads(
 ) -> None:
     """Compare output heads (units × activation × loss) on a binary task, the seed's Q4."""
     if study_file is not None:
+        with collector_paused():
+            from optbench import api
+
         study = api.load_study(study_file)
         if not study.heads:
             raise ConfigError(
@@ -240,6 +249,10 @@ def heads(
 
 def _run(study: StudySpec, out: Path | None, check: bool) -> None:
     """The checker on the real first batch (printed), then the study."""
+    with collector_paused():
+        from optbench.data import load_dataset
+        from optbench.diagnose.setup_check import check_study
+
     if check:
         data = load_dataset(study.dataset, _cache_dir())
         print_findings(check_study(study, data), describe_data(study, data))

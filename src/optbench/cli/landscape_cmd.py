@@ -4,6 +4,9 @@
         --steps 500 --tune-lr --out runs/landscape
     optbench landscape --function beale --optimizers "adam:lr=0.05,betas=0.9,0.99,sgd:lr=0.01"
     optbench landscape --function mypkg.funcs:bowl --start 2,2 --minimum 0,0 --format json
+
+The trajectories run on torch: the command imports it when it runs, so `--help` answers
+without it.
 """
 
 from __future__ import annotations
@@ -11,23 +14,20 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from optbench.core.errors import ConfigError
-from optbench.diagnose import landscape_edge_findings
-from optbench.landscape import (
-    FUNCTIONS,
-    LandscapeResult,
-    get_function,
-    log_grid,
-    run_landscape,
-    to_json,
-    to_markdown,
-    to_table,
-)
-from optbench.optim import parse_optimizer, split_optimizer_list
+from optbench.core.startup import collector_paused
+
+if TYPE_CHECKING:
+    from optbench.landscape import LandscapeResult
+
+# The registered test functions, for --help without importing them (they are torch code);
+# tests/landscape/test_landscape_cmd.py checks this list against the registry.
+FUNCTION_NAMES = ("rosenbrock", "beale", "rastrigin", "himmelblau", "saddle", "quadratic")
 
 
 class Format(StrEnum):
@@ -51,7 +51,7 @@ def landscape(
         "rosenbrock",
         "--function",
         "-f",
-        help=f"A test function ({', '.join(FUNCTIONS.names())}) or your own 'module:function' "
+        help=f"A test function ({', '.join(FUNCTION_NAMES)}) or your own 'module:function' "
         "(takes a float64 tensor of shape [2], returns a scalar).",
     ),
     optimizers: str = typer.Option(
@@ -89,6 +89,17 @@ def landscape(
     fmt: Format = typer.Option(Format.table, "--format", help="How to print the table."),
 ) -> None:
     """Run optimizers from a 2-D function's start point; compare and draw their paths."""
+    with collector_paused():
+        from optbench.landscape import (
+            get_function,
+            log_grid,
+            run_landscape,
+            to_json,
+            to_markdown,
+            to_table,
+        )
+        from optbench.optim import parse_optimizer, split_optimizer_list
+
     specs = [parse_optimizer(text, profile.value) for text in split_optimizer_list(optimizers)]
     func = get_function(
         function,
@@ -112,6 +123,8 @@ def landscape(
 def _edge_notes(result: LandscapeResult) -> None:
     """A tuned lr at the edge of its grid, with a wider --lr-range (on stderr: stdout stays
     the table or the JSON)."""
+    from optbench.diagnose import landscape_edge_findings
+
     err = Console(stderr=True, soft_wrap=True)
     for f in landscape_edge_findings(result):
         err.print(f"[yellow]{f.severity}[/] {f.code}: {f.message} Fix: {f.fix}", highlight=False)
@@ -120,6 +133,7 @@ def _edge_notes(result: LandscapeResult) -> None:
 def _write(result: LandscapeResult, out: Path, gif: bool) -> None:
     """PNG, GIF and JSON into `out`; their paths go to stderr (stdout stays the table)."""
     # Imported here: matplotlib costs ~0.4 s, which every other command would pay at start-up.
+    from optbench.landscape import to_json
     from optbench.landscape.figure import animate_landscape, plot_landscape
 
     stem = "landscape-" + re.sub(r"[^A-Za-z0-9_.-]+", "_", result.function.name)

@@ -1,4 +1,9 @@
-"""`optbench optimizers`: the optimizer table, measured on a real model, vs the seed's claims."""
+"""`optbench optimizers`: the optimizer table, measured on a real model, vs the seed's claims;
+`optbench optimizers NAME`: one card in full, with strengths, weaknesses, guidance and sources.
+
+Cards are measured once per machine and kept in the cache (`optbench.optim.card_cache`), so
+the command answers without importing torch; `--remeasure` measures them again.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +12,13 @@ from enum import StrEnum
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from optbench.optim import split_optimizer_list
-from optbench.optim.cards import (
-    DEFAULTS_HEADERS,
-    MEASURED_HEADERS,
-    OptimizerCard,
-    cards_json,
-    cards_markdown,
-    defaults_rows,
-    measured_rows,
-    method_notes,
-    optimizer_cards,
-)
+from optbench.cli.cards_view import card_view, print_tables
+from optbench.cli.study_cmd import _cache_dir
+from optbench.optim.card_cache import cached_cards
+from optbench.optim.cards import OptimizerCard, card_markdown, cards_json, cards_markdown
 from optbench.optim.info import check_profile
+from optbench.optim.parse import split_optimizer_list
 
 console = Console()
 
@@ -32,30 +29,36 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-def _table(title: str, headers: tuple[str, ...], rows: list[list[str]]) -> Table:
-    table = Table(title=title, show_lines=False)
-    for header in headers:
-        table.add_column(header, overflow="fold")
-    for row in rows:
-        style = "red" if any(cell.startswith("NO:") for cell in row) else None
-        table.add_row(*row, style=style)
-    return table
+def print_cards(cards: list[OptimizerCard], output: OutputFormat, wide: bool = False) -> None:
+    """The tables (or lists, in a narrow terminal), Markdown or JSON of many cards."""
+    if output is OutputFormat.json:
+        console.print_json(json.dumps(cards_json(cards)))
+    elif output is OutputFormat.markdown:
+        console.print(cards_markdown(cards), markup=False, highlight=False, soft_wrap=True)
+    else:
+        print_tables(console, cards, wide)
 
 
-def print_cards(cards: list[OptimizerCard], output: OutputFormat) -> None:
+def print_full(cards: list[OptimizerCard], output: OutputFormat) -> None:
+    """Each card in full (`optbench optimizers NAME`)."""
     if output is OutputFormat.json:
         console.print_json(json.dumps(cards_json(cards)))
         return
-    if output is OutputFormat.markdown:
-        console.print(cards_markdown(cards), markup=False, highlight=False, soft_wrap=True)
-        return
-    console.print(_table("Optimizers, measured", MEASURED_HEADERS, measured_rows(cards)))
-    for note in method_notes(cards):
-        console.print(f"  {note}", style="dim", markup=False, highlight=False)
-    console.print(_table("Defaults and update rules", DEFAULTS_HEADERS, defaults_rows(cards)))
+    for i, card in enumerate(cards):
+        if i:
+            console.print()
+        if output is OutputFormat.markdown:
+            console.print(card_markdown(card), markup=False, highlight=False, soft_wrap=True)
+        else:
+            console.print(card_view(card))
 
 
 def optimizers(
+    names: list[str] | None = typer.Argument(
+        None,
+        help="Show these optimizers' cards in full, e.g. adam or 'rmsprop:centered=true'.",
+        show_default=False,
+    ),
     output: OutputFormat = typer.Option(
         OutputFormat.table, "--format", "-f", help="table (terminal), markdown or json."
     ),
@@ -63,15 +66,26 @@ def optimizers(
         None,
         "--optimizer",
         "-o",
-        help="Repeatable; default: every registered optimizer plus a few settings. Takes "
-        "hyperparameters ('rmsprop:centered=true') and your own class ('mypkg.optim:Lion').",
+        help="Repeatable; the rows of the tables (default: every registered optimizer plus a "
+        "few settings). Takes hyperparameters ('rmsprop:centered=true') and your own class "
+        "('mypkg.optim:Lion').",
     ),
     profile: str = typer.Option("torch", help="Defaults and update rules: torch or keras."),
+    wide: bool = typer.Option(
+        False, "--wide", help="The full tables at their natural width, however narrow the terminal."
+    ),
+    remeasure: bool = typer.Option(
+        False, "--remeasure", help="Measure the cards again instead of reading the cache."
+    ),
 ) -> None:
     """Measure every optimizer's state memory and list its defaults, rule and paper."""
     check_profile(profile)
-    texts = [t for text in optimizer for t in split_optimizer_list(text)] if optimizer else None
-    print_cards(optimizer_cards(texts, profile=profile), output)  # type: ignore[arg-type]
+    texts = [t for text in [*(names or ()), *(optimizer or ())] for t in split_optimizer_list(text)]
+    cards = cached_cards(texts or None, profile, _cache_dir(), remeasure=remeasure)  # type: ignore[arg-type]
+    if names:
+        print_full(cards, output)
+    else:
+        print_cards(cards, output, wide)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,8 @@
-"""`optbench report` and `optbench show`: results of a stored study, without retraining."""
+"""`optbench report` and `optbench show`: results of a stored study, without retraining.
+
+`show` reads the store only and answers without importing torch; `report` draws the figures,
+so it imports matplotlib (and torch, for a head study's section).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,9 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from optbench import api
 from optbench.cli.render import print_results
+from optbench.core.startup import collector_paused
+from optbench.report import open_study
 
 console = Console()
 
@@ -17,16 +22,24 @@ def report(
     study_dir: Path = typer.Argument(..., help="A study folder, e.g. runs/my-study."),
 ) -> None:
     """Regenerate report.md, report.html and the figures from the study's store alone."""
-    path = api.report(study_dir)
+    with collector_paused():
+        from optbench.report.write import write_report
+
+    path = write_report(open_study(study_dir), study_dir)
     console.print(f"Report: {path}", highlight=False)
     html = path.with_name("report.html")
     if html.is_file():
         console.print(f"HTML:   {html}", highlight=False)
 
 
-def show(study_dir: Path = typer.Argument(..., help="A study folder, e.g. runs/my-study.")) -> None:
+def show(
+    study_dir: Path = typer.Argument(..., help="A study folder, e.g. runs/my-study."),
+    wide: bool = typer.Option(
+        False, "--wide", help="Tables at their full width however narrow the terminal."
+    ),
+) -> None:
     """Print a study's results: mean ± sd, 95% intervals and paired comparisons."""
-    print_results(console, api.open_study(study_dir))
+    print_results(console, open_study(study_dir), wide=wide)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,8 @@
-"""`optbench compare` (flags) and `optbench run` (a study file): one study, two front ends."""
+"""`optbench compare` (flags) and `optbench run` (a study file): one study, two front ends.
+
+Training needs torch and the rest of optbench: each command imports them when it runs
+(`collector_paused`), so `optbench compare --help` answers without them.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,12 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from optbench import api
 from optbench.cli.progress import RichProgress
 from optbench.cli.render import print_results
 from optbench.core.errors import ConfigError
-from optbench.models import parse_model
-from optbench.optim import split_optimizer_list
-from optbench.plan import study_to_toml
-from optbench.plan.user_code import is_factory_reference
+from optbench.core.paths import default_cache_dir
+from optbench.core.startup import collector_paused
+from optbench.report import open_study
 
 console = Console(soft_wrap=True)
 
@@ -25,15 +27,18 @@ console = Console(soft_wrap=True)
 def _cache_dir() -> Path:
     """OPTBENCH_CACHE overrides the default cache (only the CLI reads the environment)."""
     env = os.environ.get("OPTBENCH_CACHE")
-    return Path(env).expanduser() if env else api.default_cache_dir()
+    return Path(env).expanduser() if env else default_cache_dir()
 
 
 def execute(study: Any, out: Path | None) -> None:
     """Run a study with a live progress bar, then print the results and where they are."""
+    with collector_paused():
+        from optbench import api
+
     spec = api.load_study(study)
     with RichProgress(console) as progress:
         outcome = api.run_study(spec, out, cache_dir=_cache_dir(), progress=progress)
-    print_results(console, api.open_study(outcome.folder))
+    print_results(console, open_study(outcome.folder))
     console.print(f"Report:      {outcome.report}")
     console.print(f"TensorBoard: tensorboard --logdir {outcome.folder}")
     if outcome.failed:
@@ -125,6 +130,10 @@ def compare(
     out: Path | None = typer.Option(None, help="Study folder (default: runs/<name>)."),
 ) -> None:
     """Compare optimizers on one dataset and model: the seed study in one command."""
+    with collector_paused():
+        from optbench import api
+        from optbench.optim import split_optimizer_list
+
     names = split_optimizer_list(optimizers)
     default_init = (
         profile if profile in ("torch", "keras") else "torch"
@@ -168,6 +177,10 @@ def run(
     address: str | None = typer.Option(None, help="Ray cluster address: auto or host:port."),
 ) -> None:
     """Run (or resume) the study described by a TOML file."""
+    with collector_paused():
+        from optbench import api
+        from optbench.plan import study_to_toml
+
     study = api.load_study(study_file)
     overrides = {k: v for k, v in {"executor": executor, "address": address}.items() if v}
     if overrides:  # re-validated: the same rules as in the file
@@ -203,6 +216,9 @@ def _dataset_table(
 
 def _model_table(model: str, init: str) -> dict[str, Any]:
     """The study file's [model] table for --model (a factory reference, or a built-in)."""
+    from optbench.models import parse_model
+    from optbench.plan.user_code import is_factory_reference
+
     if is_factory_reference(model):
         return {"factory": model, "init": init}  # your factory (models/factory.py)
     spec = parse_model(model, init=init)

@@ -302,6 +302,31 @@ class TrialResult:
 
 
 @dataclass(frozen=True)
+class ReferenceResult:
+    """Numbers reported elsewhere for one group of a study: final-epoch metrics by tag
+    (`train/acc`, `val/loss`, …), and a note on them (e.g. which epoch the scan shows)."""
+
+    group: str
+    metrics: dict[str, float] = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ReferenceSpec:
+    """Results reported elsewhere (a paper, the homework), shown beside the measured ones.
+
+    `conditions` says how they were obtained, in the study file's own terms (`dataset`,
+    `scale`, `reuse_model`, `seeds` as a count, `epochs`, `batch_size`, `profile`); the report
+    names each one that differs from the study. It never affects training.
+    """
+
+    source: str
+    results: tuple[ReferenceResult, ...]
+    conditions: dict[str, Any] = field(default_factory=dict)
+    url: str = ""
+
+
+@dataclass(frozen=True)
 class StudySpec:
     """A whole study: one setup run under every optimizer (and grid point) for every seed.
 
@@ -346,6 +371,8 @@ class StudySpec:
     address: str | None = None
     num_cpus: float = 1.0
     num_gpus: float = 0.0
+    # Numbers reported elsewhere to show beside the results (`[reference]` in a study file).
+    reference: ReferenceSpec | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

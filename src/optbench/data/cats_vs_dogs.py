@@ -10,13 +10,15 @@ Where the data comes from, first hit wins:
      safely into the cache (data/archive.py);
   2. the cache: `<cache_dir>/cats-vs-dogs/<sha256 prefix>/cats_and_dogs_filtered/`, extracted
      earlier from a verified download;
-  3. a download from https://storage.googleapis.com/mledu-datasets/, verified by SHA-256.
+  3. a download from https://storage.googleapis.com/mledu-datasets/.
 
-No SHA-256 of this zip is stated by an authoritative source that we could find (Keras and
-TensorFlow tutorials download it without `file_hash`; TensorFlow Datasets has the *full*
-Microsoft set, not this file), and optbench does not pin a hash it merely computed itself. So
-a download needs a hash the user verified: the option `sha256` (`[dataset] sha256 = "…"`).
-Without one the reader refuses, with a DataError that says how to proceed.
+No authoritative source states a SHA-256 of this zip (Keras and TensorFlow tutorials download
+it without `file_hash`), and optbench does not pin a hash it merely computed itself. A download
+is verified instead by what is published and fixed: its exact size and its structure
+(data/cats_vs_dogs_archive.py: 1,000 + 1,000 training and 500 + 500 validation images, each a
+JPEG that decodes). Its SHA-256 is then recorded beside it (`cats_and_dogs_filtered.zip.sha256`)
+and checked on every later use, so a cached archive that changes is refused. A SHA-256 the user
+pinned (`[dataset] sha256 = "…"`) replaces both: the download must match it.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from pathlib import Path
 from optbench.core.errors import ConfigError, DataError
 from optbench.data.archive import extract_zip
 from optbench.data.arrays import RawArrays
-from optbench.data.download import check_url, fetch_with_origin, sha256_of
+from optbench.data.cats_vs_dogs_archive import PUBLISHED_SIZE, check_archive
+from optbench.data.download import fetch_by_size, fetch_with_origin, sha256_of
 from optbench.data.image_folder import (
     DEFAULT_SIZE,
     parse_image_options,
@@ -37,6 +40,7 @@ from optbench.data.info import DATASETS, DatasetInfo, ReadRequest, RemoteFile, R
 
 ZIP_NAME = "cats_and_dogs_filtered.zip"
 TREE_NAME = "cats_and_dogs_filtered"
+RECORD_NAME = ZIP_NAME + ".sha256"  # the SHA-256 recorded when a download was first verified
 # Pin here once a hash is published by an authoritative source (see the module docstring).
 PINNED_SHA256: str | None = None
 
@@ -95,43 +99,71 @@ def _extracted(archive: Path, target: Path) -> Path:
 
 
 def _cached_or_downloaded(request: ReadRequest, folder: Path, sha256: str | None) -> Path:
+    """The extracted tree of a verified archive: the pinned or recorded SHA-256 when there is
+    one, else a download verified by size and structure (its hash then recorded)."""
     source = request.sources[0] if request.sources else CATS_VS_DOGS_ZIP
-    remote = source.files[0]
-    wanted = (sha256 or remote.sha256 or "").strip().lower() or None
-    if wanted is None:
-        raise DataError(_no_hash_message(source, folder))
-    target = folder / wanted[:16]
-    if (target / TREE_NAME / "train").is_dir():
-        return target / TREE_NAME
-    if not request.allow_download:
+    pinned = (sha256 or source.files[0].sha256 or "").strip().lower() or None
+    wanted = pinned or _recorded(folder)
+    if wanted is not None and (folder / wanted[:16] / TREE_NAME / "train").is_dir():
+        _check_cached(folder, wanted, pinned is None)
+        return folder / wanted[:16] / TREE_NAME
+    if not request.allow_download and not (folder / ZIP_NAME).is_file():
         raise DataError(
             f"Dataset 'cats-vs-dogs' is not in {folder} and downloads are disabled. "
             f"Pass --data-path to {ZIP_NAME} or to the extracted folder."
         )
-    for mirror in source.mirrors:
-        check_url(mirror)
-    archive, _ = fetch_with_origin(
-        remote.filename, source.urls(remote.filename), wanted, folder, timeout=request.timeout
-    )
+    archive, wanted = _verified_archive(request, source, folder, wanted, pinned is None)
     try:
-        return _extracted(archive, target)
+        return _extracted(archive, folder / wanted[:16])
     except DataError:
         with contextlib.suppress(OSError):
             archive.unlink()  # verified but unusable: do not keep it
         raise
 
 
-def _no_hash_message(source: RemoteSource, folder: Path) -> str:
-    url = source.urls(source.files[0].filename)[0]
-    return (
-        "optbench has no verified SHA-256 for cats_and_dogs_filtered.zip (no authoritative "
-        "source states one), so it will not download it unverified. Any one of:\n"
-        f"  - download {url} yourself, check it, and pass --data-path to the zip (or to the "
-        "extracted folder);\n"
-        '  - give the SHA-256 you verified: `sha256 = "…"` under [dataset] (the download is '
-        f"then checked against it and cached in {folder});\n"
-        "  - work offline on a real binary task: --dataset fashion-mnist with "
-        'classes = ["t-shirt", "shirt"].'
+def _verified_archive(
+    request: ReadRequest, source: RemoteSource, folder: Path, wanted: str | None, record: bool
+) -> tuple[Path, str]:
+    """(archive, its SHA-256): checked by the pinned or recorded hash when there is one (a hash
+    the user pinned stands in for the size and structure checks), else by size and structure."""
+    urls = source.urls(source.files[0].filename)
+    if wanted is not None:
+        archive, _ = fetch_with_origin(ZIP_NAME, urls, wanted, folder, timeout=request.timeout)
+        return archive, wanted
+    archive, digest = fetch_by_size(ZIP_NAME, urls, PUBLISHED_SIZE, folder, timeout=request.timeout)
+    try:
+        check_archive(archive)
+    except DataError:
+        archive.unlink(missing_ok=True)  # the right size but not the right content
+        raise
+    if record:
+        (folder / RECORD_NAME).write_text(digest + "\n", encoding="ascii")
+    return archive, digest
+
+
+def _recorded(folder: Path) -> str | None:
+    """The SHA-256 recorded when the archive was first verified here, if any."""
+    try:
+        text = (folder / RECORD_NAME).read_text(encoding="ascii").strip().lower()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if len(text) == 64 and all(c in "0123456789abcdef" for c in text) else None
+
+
+def _check_cached(folder: Path, wanted: str, recorded: bool) -> None:
+    """Every later use: the cached archive must still have the hash it was verified with."""
+    archive = folder / ZIP_NAME
+    if not archive.is_file():
+        return  # only the extracted tree is kept (e.g. the user deleted the zip): nothing to hash
+    actual = sha256_of(archive)
+    if actual == wanted:
+        return
+    what = "recorded when it was first verified" if recorded else "you pinned (`sha256`)"
+    raise DataError(
+        f"{archive} changed since it was verified: its SHA-256 is {actual}, not the {wanted} "
+        f"{what}. Delete {archive}"
+        + (f" and {folder / RECORD_NAME}" if recorded else "")
+        + " to download and verify it again, or pass --data-path to a copy you trust."
     )
 
 

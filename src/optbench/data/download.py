@@ -1,8 +1,9 @@
-"""Download one file from a list of mirrors into a cache folder, verified by SHA-256.
+"""Download one file from a list of mirrors into a cache folder, verified by SHA-256 (or, for
+a file whose publisher states only its size, by that exact size: `fetch_by_size`).
 
 The cache only ever holds complete, verified files: a download streams into a hidden temp
-file next to its target, is checked against the pinned SHA-256, and is renamed into place
-atomically; every failure path removes the temp file. A file already in the cache is
+file next to its target, is checked against the pinned SHA-256 (or size), and is renamed into
+place atomically; every failure path removes the temp file. A file already in the cache is
 re-hashed before use (cheap next to training) and removed when it does not match.
 
 Only HTTPS is fetched, except plain HTTP to a loopback host (127.0.0.1, localhost, ::1),
@@ -18,7 +19,7 @@ import re
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -63,7 +64,9 @@ def offline_advice(folder: Path, choices: Sequence[Sequence[tuple[str, str]]]) -
     `choices` lists alternative file sets (e.g. four IDX files, or one npz), each as
     (url, sha256) pairs; any one complete set is enough.
     """
-    sets = ["\n".join(f"      {url}  (SHA-256 {sha})" for url, sha in files) for files in choices]
+    sets = [
+        "\n".join(f"      {url}  ({_expected(sha)})" for url, sha in files) for files in choices
+    ]
     wanted = "\n    or\n".join(sets) if sets else "      the dataset's files"
     return (
         "What to do instead (any one):\n"
@@ -72,6 +75,11 @@ def offline_advice(folder: Path, choices: Sequence[Sequence[tuple[str, str]]]) -
         "  - work offline: `--dataset digits` (ships with scikit-learn), or "
         "`apt-get install dataset-fashion-mnist` and `--dataset fashion-mnist`"
     )
+
+
+def _expected(check: str) -> str:
+    """`SHA-256 …` for a hash; a size check (`68606236 bytes`) as it is."""
+    return f"SHA-256 {check}" if _SHA256.fullmatch(check) else check
 
 
 def check_url(url: str) -> None:
@@ -134,37 +142,87 @@ def fetch_with_origin(
 ) -> tuple[Path, str | None]:
     """Like `fetch`, also returning the URL it came from (None when it was already cached)."""
     sha256 = _check_sha256(sha256)
+    _check_urls(filename, urls)
+    hit = verified_cached(filename, sha256, cache_dir)
+    if hit is not None:
+        return hit, None
+
+    def matches(size: int, digest: str) -> str | None:
+        return None if digest == sha256 else f"SHA-256 mismatch: got {digest}, expected {sha256}"
+
+    return _first_mirror(filename, urls, matches, cache_dir, timeout, max_bytes, sha256)
+
+
+def fetch_by_size(
+    filename: str,
+    urls: Sequence[str],
+    size: int,
+    cache_dir: Path,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> tuple[Path, str]:
+    """`cache_dir/filename` from the first mirror that delivers exactly `size` bytes, and the
+    SHA-256 of what it delivered.
+
+    For a file whose publisher states its size but no hash: the caller checks the content
+    (e.g. an archive's structure) and records the hash for every later use. Anything longer
+    than `size` is cut off as soon as it is; anything shorter fails that mirror.
+    """
+    _check_urls(filename, urls)
+
+    def exact(received: int, digest: str) -> str | None:
+        return None if received == size else f"{received} bytes, expected exactly {size}"
+
+    path, _ = _first_mirror(filename, urls, exact, cache_dir, timeout, size, f"{size} bytes")
+    return path, sha256_of(path)
+
+
+def _check_urls(filename: str, urls: Sequence[str]) -> None:
     if not urls:
         raise ConfigError(f"No mirror given for '{filename}'.")
     for url in urls:
         check_url(url)
-    hit = verified_cached(filename, sha256, cache_dir)
-    if hit is not None:
-        return hit, None
-    target = Path(cache_dir) / filename
+
+
+Verify = Callable[[int, str], "str | None"]  # (bytes received, SHA-256) → why it is wrong
+
+
+def _first_mirror(
+    filename: str,
+    urls: Sequence[str],
+    verify: Verify,
+    cache_dir: Path,
+    timeout: float,
+    max_bytes: int,
+    expected: str,
+) -> tuple[Path, str]:
+    """Try each mirror in turn; the file from the first one whose bytes `verify` accepts."""
+    target = Path(cache_dir) / _check_filename(filename)
     target.parent.mkdir(parents=True, exist_ok=True)
     failures: list[tuple[str, str]] = []
     for url in urls:
         try:
-            _download(url, target, sha256, timeout, max_bytes)
+            _download(url, target, verify, timeout, max_bytes)
             return target, url
         except _MirrorFailure as exc:
             failures.append((url, str(exc)))
-    raise DownloadError(filename, target, sha256, failures)
+    raise DownloadError(filename, target, expected, failures)
 
 
-def _download(url: str, target: Path, sha256: str, timeout: float, max_bytes: int) -> None:
+def _download(url: str, target: Path, verify: Verify, timeout: float, max_bytes: int) -> None:
     """Stream `url` into a temp file beside `target`, verify, rename; never leave the temp."""
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     tmp = Path(tmp_name)
     try:
-        digest = hashlib.sha256()
+        digest, received = hashlib.sha256(), 0
         with os.fdopen(fd, "wb") as out:
             for chunk in _chunks(url, timeout, max_bytes):
                 digest.update(chunk)
+                received += len(chunk)
                 out.write(chunk)
-        if digest.hexdigest() != sha256:
-            raise _MirrorFailure(f"SHA-256 mismatch: got {digest.hexdigest()}, expected {sha256}")
+        problem = verify(received, digest.hexdigest())
+        if problem:
+            raise _MirrorFailure(problem)
         tmp.chmod(0o644)  # mkstemp makes it private; a cache is shared data
         os.replace(tmp, target)
     except OSError as exc:  # writing the cache failed: no other mirror will fix that

@@ -6,15 +6,35 @@
 (0.0003, (0.9, 0.999), 1e-08)
 >>> resolve_optimizer(parse_optimizer("adam", profile="keras")).hparams["eps"]
 1e-07
+
+The names below are imported from their modules on first use (PEP 562): parsing optimizer
+text and reading measured cards (`optbench optimizers`) need no torch; the registry does.
 """
 
-from optbench.optim.build import build_optimizer
-from optbench.optim.catalog import OPTIMIZERS
-from optbench.optim.grid import expand_optimizer_grid
-from optbench.optim.info import PROFILES, OptimizerInfo
-from optbench.optim.lars import LARS
-from optbench.optim.parse import format_optimizer, parse_optimizer, split_optimizer_list
-from optbench.optim.resolve import optimizer_class, optimizer_defaults, resolve_optimizer
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from optbench.optim.build import build_optimizer
+    from optbench.optim.catalog import OPTIMIZERS
+    from optbench.optim.grid import expand_optimizer_grid
+    from optbench.optim.info import PROFILES, OptimizerInfo
+    from optbench.optim.lars import LARS
+    from optbench.optim.parse import format_optimizer, parse_optimizer, split_optimizer_list
+    from optbench.optim.resolve import optimizer_class, optimizer_defaults, resolve_optimizer
+
+_WHERE = {
+    "optbench.optim.build": ("build_optimizer",),
+    "optbench.optim.catalog": ("OPTIMIZERS",),
+    "optbench.optim.grid": ("expand_optimizer_grid",),
+    "optbench.optim.info": ("PROFILES", "OptimizerInfo"),
+    "optbench.optim.lars": ("LARS",),
+    "optbench.optim.parse": ("format_optimizer", "parse_optimizer", "split_optimizer_list"),
+    "optbench.optim.resolve": ("optimizer_class", "optimizer_defaults", "resolve_optimizer"),
+}
+_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 
 __all__ = [
     "LARS",
@@ -29,4 +49,18 @@ __all__ = [
     "parse_optimizer",
     "resolve_optimizer",
     "split_optimizer_list",
-]
+]  # the keys of _MODULE_OF (a test checks)
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use; later look-ups find it in globals()."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'optbench.optim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_MODULE_OF})

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from optbench.core.errors import ConfigError
 from optbench.core.specs import Profile
+
+if TYPE_CHECKING:  # for the annotations only: parsing optimizer text needs no torch
+    import torch
 
 PROFILES: tuple[Profile, ...] = ("torch", "keras")
 

@@ -20,6 +20,8 @@ from optbench.core.specs import DatasetSpec, HeadSpec, ModelSpec, OptimizerSpec,
 from optbench.data import DATASETS
 from optbench.models import HEAD_ACTIVATIONS, LOSSES, MODELS, validate_model
 from optbench.optim import expand_optimizer_grid, parse_optimizer, resolve_optimizer
+from optbench.plan.expand import expand
+from optbench.plan.reference import check_groups, parse_reference, reference_to_table
 from optbench.plan.user_code import (
     FACTORY_KEYS,
     LOADER_KEYS,
@@ -61,6 +63,7 @@ _TOP_KEYS = (
     "model",
     "optimizers",
     "task",
+    "reference",
 )
 _DATASET_KEYS = (
     "name",
@@ -131,10 +134,16 @@ def parse_study(
         "dataset": _dataset(raw.get("dataset"), base, problems),
         "model": _model(raw.get("model", "mlp"), profile, base, problems),
         "optimizers": _optimizers(raw.get("optimizers"), profile, problems),
+        "reference": parse_reference(raw.get("reference"), problems),
     }
     if problems:
         raise ConfigError.collect(problems, source=source)
-    return StudySpec(**spec_args)
+    study = StudySpec(**spec_args)
+    if study.reference is not None:  # its groups must be the study's own
+        check_groups(study.reference, list(dict.fromkeys(t.group for t in expand(study))), problems)
+        if problems:
+            raise ConfigError.collect(problems, source=source)
+    return study
 
 
 # -- sections -------------------------------------------------------------------------------
@@ -443,6 +452,8 @@ def study_to_toml(study: StudySpec) -> str:
     raw["optimizers"] = [
         {"name": o["name"], "profile": o["profile"], **o["hparams"]} for o in raw["optimizers"]
     ]
+    if raw.get("reference") is not None:
+        raw["reference"] = reference_to_table(raw["reference"])
     return tomli_w.dumps(_drop_none(raw))
 
 

@@ -1,19 +1,48 @@
-"""Reports regenerated from the store alone: statistics, figures, Markdown and HTML, exports."""
+"""Reports regenerated from the store alone: statistics, figures, Markdown and HTML, exports.
 
-from optbench.report.analysis import Analysis, WorkloadAnalysis, analyse
-from optbench.report.catalog import StudyListing, list_studies
-from optbench.report.export import export_csv, export_json
-from optbench.report.markdown import render_markdown
-from optbench.report.stats import Interval, PairedComparison, paired_comparison, t_interval
-from optbench.report.tidy import summary_rows, tidy_rows
-from optbench.report.view import GroupSummary, StudyView, TrialView
-from optbench.report.write import ReportFiles, preload, write_report, write_reports
+The names below are imported from their modules on first use (PEP 562): reading a study
+(`optbench show`, `ls`, `export`) needs neither matplotlib nor torch, which only the figures
+and the head section import.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from optbench.report.analysis import Analysis, WorkloadAnalysis, analyse
+    from optbench.report.catalog import StudyListing, list_studies
+    from optbench.report.export import export_csv, export_json
+    from optbench.report.markdown import render_markdown
+    from optbench.report.open import open_study
+    from optbench.report.reference import Reference, ReferenceRow, study_reference
+    from optbench.report.stats import Interval, PairedComparison, paired_comparison, t_interval
+    from optbench.report.tidy import summary_rows, tidy_rows
+    from optbench.report.view import GroupSummary, StudyView, TrialView
+    from optbench.report.write import ReportFiles, preload, write_report, write_reports
+
+_WHERE = {
+    "optbench.report.analysis": ("Analysis", "WorkloadAnalysis", "analyse"),
+    "optbench.report.catalog": ("StudyListing", "list_studies"),
+    "optbench.report.export": ("export_csv", "export_json"),
+    "optbench.report.markdown": ("render_markdown",),
+    "optbench.report.open": ("open_study",),
+    "optbench.report.reference": ("Reference", "ReferenceRow", "study_reference"),
+    "optbench.report.stats": ("Interval", "PairedComparison", "paired_comparison", "t_interval"),
+    "optbench.report.tidy": ("summary_rows", "tidy_rows"),
+    "optbench.report.view": ("GroupSummary", "StudyView", "TrialView"),
+    "optbench.report.write": ("ReportFiles", "preload", "write_report", "write_reports"),
+}
+_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 
 __all__ = [
     "Analysis",
     "GroupSummary",
     "Interval",
     "PairedComparison",
+    "Reference",
+    "ReferenceRow",
     "ReportFiles",
     "StudyListing",
     "StudyView",
@@ -23,12 +52,28 @@ __all__ = [
     "export_csv",
     "export_json",
     "list_studies",
+    "open_study",
     "paired_comparison",
     "preload",
     "render_markdown",
+    "study_reference",
     "summary_rows",
     "t_interval",
     "tidy_rows",
     "write_report",
     "write_reports",
-]
+]  # the keys of _MODULE_OF (a test checks)
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use; later look-ups find it in globals()."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'optbench.report' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_MODULE_OF})

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from optbench.core.errors import StoreError
 from optbench.report.view import StudyView
-from optbench.store import Store
+from optbench.store.sqlite import Store
 
 STORE_FILE = "study.sqlite"
+DEFAULT_RUNS_DIR = Path("runs")  # where studies go by default (`runs/<study name>/`)
 
 
 @dataclass(frozen=True)

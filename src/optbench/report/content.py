@@ -36,6 +36,7 @@ from optbench.report.document import (
 )
 from optbench.report.figures import FigureSet
 from optbench.report.head_hook import head_sections
+from optbench.report.reference import study_reference
 from optbench.report.view import StudyView, TrialView
 
 VAL_NOTE = (
@@ -80,6 +81,7 @@ def build_document(view: StudyView, analysis: Analysis, figures: FigureSet) -> D
     for add in (
         _summary,
         _results,
+        _reference,
         _heads,
         _setup,
         _comparisons,
@@ -310,6 +312,40 @@ def _result_row(ctx: _Ctx, g: GroupStats) -> tuple[Cell, ...]:
 
 def _key(x: float) -> float | None:
     return None if fmt.missing(x) else x
+
+
+# -- reference results -----------------------------------------------------------------------
+def _reference(doc: Document, ctx: _Ctx) -> None:
+    """The study file's `[reference]` numbers beside the measured means, and why they differ."""
+    reference = study_reference(ctx.view, ctx.analysis)
+    if reference is None:
+        return
+    doc.section("Beside the reference results", "reference")
+    where = f" ({reference.url})" if reference.url else ""
+    doc.add(
+        Paragraph(
+            f"Reported in **{reference.source}**{where}, next to this study's mean over seeds "
+            "for the same optimizer and metric. *Difference* is this study minus the "
+            "reference (percentage points, pp, for accuracy)."
+        )
+    )
+    rows = [
+        (
+            _group_cell(ctx, r.group),
+            cell(fmt.METRIC_NAMES[r.metric]),
+            cell(fmt.pm(r.mean, r.sd, r.percent), _key(r.mean)),
+            cell(fmt.pct(r.reference) if r.percent else fmt.num(r.reference), r.reference),
+            cell(fmt.signed(r.difference, r.percent), _key(r.difference)),
+        )
+        for r in reference.rows
+    ]
+    columns = ("Optimizer", "Metric", "This study", "Reference", "Difference")
+    doc.add(table(columns, rows, (False, False, True, True, True)))
+    if reference.conditions:
+        doc.add(Paragraph("**The conditions differ**, so the numbers are expected to:"))
+        doc.add(Bullets(reference.conditions))
+    if reference.notes:
+        doc.add(Paragraph("Notes on the reported numbers:"), Bullets(reference.notes))
 
 
 def _heads(doc: Document, ctx: _Ctx) -> None:

@@ -32,6 +32,12 @@ def draw_head_figure(view: StudyView, path: Path) -> Path | None:
     return module.draw_heads_figure(view, path) if module else None
 
 
+def head_verdicts(view: StudyView) -> dict[str, str]:
+    """Each head group's verdict for a head study ({} otherwise, or without the module)."""
+    module = heads_module() if view.config.get("heads") else None
+    return module.head_verdicts(view) if module else {}
+
+
 def head_sections(view: StudyView, heads_figure: str | None = None) -> tuple[str, str]:
     """(Markdown, HTML) of the head section; ("", "") for a study without heads."""
     module = heads_module()

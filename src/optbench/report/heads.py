@@ -30,6 +30,7 @@ from optbench.diagnose.setup_check import SETUP_CODES, check_setup
 from optbench.diagnose.verdict import verdict
 from optbench.models import build_model
 from optbench.plots import colors_for, figure_names, pyplot
+from optbench.report.html import inline
 from optbench.report.view import StudyView, TrialView
 
 SETUP = {info.code for info in SETUP_CODES}
@@ -61,6 +62,18 @@ def head_rows(view: StudyView) -> list[HeadRow]:
     for trial in view.trials:
         by_group.setdefault(trial.group, []).append(trial)
     return [_row(view, group, trials) for group, trials in by_group.items()]
+
+
+def head_verdicts(view: StudyView) -> dict[str, str]:
+    """Each head's verdict (learns, stuck at chance, loss frozen, …) from its epochs alone: the
+    column `optbench show` prints (the full rows also re-run the checker)."""
+    by_group: dict[str, list[TrialView]] = {}
+    for trial in view.trials:
+        by_group.setdefault(trial.group, []).append(trial)
+    return {
+        group: _verdict(view, [t for t in trials if t.epochs])[0]
+        for group, trials in by_group.items()
+    }
 
 
 def _row(view: StudyView, group: str, trials: list[TrialView]) -> HeadRow:
@@ -236,9 +249,22 @@ def _table_md(rows: list[HeadRow]) -> str:
     return "\n".join(lines)
 
 
-def _flag(row: HeadRow) -> str:
+def _setup_error(row: HeadRow) -> str | None:
+    """The code of the head's first setup error (what the table flags), if any."""
     errors = [f["code"] for f in row.findings if f["severity"] == "error" and f["code"] in SETUP]
-    return f" ⚠ `{errors[0]}`" if errors else ""
+    return errors[0] if errors else None
+
+
+def _flag(row: HeadRow) -> str:
+    """The flag in Markdown: ` ⚠ `code`` (a code span)."""
+    code = _setup_error(row)
+    return f" ⚠ `{code}`" if code else ""
+
+
+def _flag_html(row: HeadRow) -> str:
+    """The same flag in HTML: the code in <code>, not in literal backticks."""
+    code = _setup_error(row)
+    return f" ⚠ <code>{html.escape(code)}</code>" if code else ""
 
 
 def _explain_md(row: HeadRow) -> str:
@@ -307,11 +333,12 @@ def heads_html(
     for r in rows:
         body.append(
             f"<h4>{e(r.units)} × {e(r.activation)} + <code>{e(r.loss)}</code> — "
-            f"<em>{e(r.verdict)}</em></h4><p>{e(r.explanation)}</p>"
+            f"<em>{e(r.verdict)}</em></h4><p>{inline(r.explanation)}</p>"
         )
-        items = [
+        items = [  # inline(): `code` in a message becomes <code>, not literal backticks
             f'<li class="{e(f["severity"])}"><strong>{e(f["severity"])}</strong> '
-            f"<code>{e(f['code'])}</code> — {e(f['message'])} <em>Fix:</em> {e(f['fix'])}</li>"
+            f"<code>{e(f['code'])}</code> — {inline(f['message'])} "
+            f"<em>Fix:</em> {inline(f['fix'])}</li>"
             for f in r.findings
         ]
         body.append(f"<ul>{''.join(items)}</ul>" if items else "<p>No findings.</p>")
@@ -341,7 +368,7 @@ def _table_html(rows: list[HeadRow], colors: dict[str, str]) -> str:
             _num(m.get("final_loss")),
             _num(m.get("best_loss")),
             _num(m.get("train_loss")),
-            f"<strong>{e(r.verdict)}</strong>{e(_flag(r))}",
+            f"<strong>{e(r.verdict)}</strong>{_flag_html(r)}",
         ]
         lines.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     lines.append("</table>")

@@ -57,10 +57,10 @@ pre { background: var(--soft); padding: .9rem; border-radius: 6px; overflow-x: a
 pre code { background: none; padding: 0; }
 .table-wrap { overflow-x: auto; margin: .6rem 0 1rem; -webkit-overflow-scrolling: touch; }
 table { border-collapse: collapse; font-size: .9rem; }
-th, td { border: 1px solid var(--line); padding: .35rem .55rem; vertical-align: top;
+th, td { border: 1px solid var(--line); padding: .35rem .5rem; vertical-align: top;
   text-align: left; }
-thead th { background: var(--soft); white-space: nowrap; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+thead th { background: var(--soft); }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.kv th { background: var(--soft); white-space: nowrap; }
 th button { all: inherit; cursor: pointer; border: 0; padding: 0; background: none; }
 th button:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
@@ -279,7 +279,15 @@ def _td(c: Cell, numeric: bool) -> str:
     if c.sort is not None:
         attrs += f' data-sort="{escape(_sort_text(c.sort))}"'
     swatch = "" if c.swatch is None else f'<span class="sw c{c.swatch}" aria-hidden="true"></span>'
-    return f"<td{attrs}>{swatch}{inline(c.text)}</td>"
+    text = _number_breaks(c.text) if numeric else c.text
+    return f"<td{attrs}>{swatch}{inline(text)}</td>"
+
+
+def _number_breaks(text: str) -> str:
+    """Where a narrow column may wrap a number: before `± sd` and before `(epoch)`, never
+    inside `± 0.45` or `[87.38, 88.50]` (no-break spaces there), so a wrapped cell reads
+    `87.94%` over `± 0.45` and the table fits the page instead of scrolling sideways."""
+    return text.replace("± ", "±\u00a0").replace(", ", ",\u00a0")
 
 
 def _sort_text(value: float | str) -> str:

@@ -13,19 +13,12 @@ import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from types import ModuleType
+
+from optbench.report.student_t import t_isf, t_sf
 
 CONFIDENCE = 0.95
 ALPHA = 1.0 - CONFIDENCE
 NAN = math.nan
-
-
-def scipy_stats() -> ModuleType:
-    # Imported on first use: scipy.stats takes about half a second to import, and every
-    # process that imports optbench (training workers included) would pay it otherwise.
-    from scipy import stats
-
-    return stats
 
 
 @dataclass(frozen=True)
@@ -51,7 +44,7 @@ class Interval:
 
 def t_quantile(df: int, confidence: float = CONFIDENCE) -> float:
     """Two-sided Student-t critical value, e.g. 2.776 for 4 degrees of freedom at 95%."""
-    return float(scipy_stats().t.ppf(0.5 + confidence / 2.0, df))
+    return t_isf((1.0 - confidence) / 2.0, df)
 
 
 def t_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> Interval:
@@ -136,7 +129,7 @@ def paired_comparison(
         if diff.sd > 0:
             effect = diff.mean / diff.sd
             t = diff.mean / (diff.sd / math.sqrt(diff.n))
-            p = float(2.0 * scipy_stats().t.sf(abs(t), diff.n - 1))
+            p = min(1.0, 2.0 * t_sf(abs(t), diff.n - 1))
         else:  # every seed gave the same difference: the interval is that point
             diff = Interval(diff.n, diff.mean, 0.0, diff.mean, diff.mean)
             effect, p = (0.0, 1.0) if diff.mean == 0 else (math.copysign(math.inf, diff.mean), 0.0)

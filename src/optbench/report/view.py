@@ -15,7 +15,7 @@ from typing import Any
 from optbench.core.task import TaskKind as Task
 from optbench.core.task import task_kind
 from optbench.report.stats import t_interval
-from optbench.store import Store
+from optbench.store.sqlite import Store
 
 TAGS = {
     "train_loss": "train/loss",
