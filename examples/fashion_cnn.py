@@ -1,7 +1,7 @@
 """Example 1 — your own CNN on Fashion-MNIST.
 
     .venv/bin/optbench compare --dataset fashion-mnist --model examples/fashion_cnn.py:build \
-        --optimizers adam,rmsprop,momentum --epochs 3 --seeds 0,1
+        --optimizers adam,rmsprop,momentum --epochs 3 --seeds 0,1 --train-size 20000
 
 optbench calls `build` once per trial under the trial's seed: every optimizer of a seed starts
 from the same weights (the report shows their fingerprint) and sees the same batches.
@@ -18,7 +18,7 @@ def build(input_shape: tuple[int, ...], num_outputs: int, channels: int = 16) ->
     """Two conv blocks and a linear head: (28, 28) images → `num_outputs` logits."""
     height, width = input_shape[-2:]
     return nn.Sequential(
-        nn.Unflatten(1, (1, height, width)) if len(input_shape) == 2 else nn.Identity(),
+        nn.Unflatten(1, (1, height)) if len(input_shape) == 2 else nn.Identity(),  # a channel
         nn.Conv2d(1 if len(input_shape) == 2 else input_shape[0], channels, 3, padding=1),
         nn.ReLU(),
         nn.MaxPool2d(2),

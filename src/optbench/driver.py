@@ -12,6 +12,7 @@ import fcntl
 import functools
 import gc
 import json
+import math
 import os
 import sqlite3
 import threading
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import torch
 
@@ -35,6 +36,7 @@ from optbench.core.specs import (
     portable_reference,
     stable_json,
 )
+from optbench.core.task import task_kind
 from optbench.data import Dataset, load_dataset
 from optbench.diagnose import check_data, check_study_design, lr_edge_findings, resolve_stop_on
 from optbench.engine import (
@@ -228,14 +230,28 @@ class _Phase:
 
 
 def _finals(store: Store, trials: list[TrialSpec]) -> dict[str, dict[str, float]]:
-    """Last-epoch validation metrics of finished trials (stopped or failed ones: none)."""
+    """Last-epoch validation loss and score of finished trials (stopped or failed ones: none):
+    the score is the task's metric, signed so that higher is better (plan.choose_lrs)."""
     done = {t["id"] for t in store.trials() if t["status"] == "finished"}
     finals: dict[str, dict[str, float]] = {}
     for trial in trials:
         rows = store.epochs(trial.id)
         if trial.id in done and rows:
-            finals[trial.id] = {"val/acc": rows[-1]["val_acc"], "val/loss": rows[-1]["val_loss"]}
+            last = rows[-1]
+            finals[trial.id] = {"score": _score(trial, last), "val/loss": _nan(last["val_loss"])}
     return finals
+
+
+def _score(trial: TrialSpec, row: dict[str, Any]) -> float:
+    metric = task_kind(trial.task).primary
+    stored = row["val_acc"] if metric.name == "acc" else row["metrics"].get(f"val/{metric.name}")
+    value = _nan(stored)
+    return value if metric.higher_is_better else -value
+
+
+def _nan(value: Any) -> float:
+    """A stored metric as a float (SQLite keeps NaN as NULL)."""
+    return float(value) if isinstance(value, int | float) else math.nan
 
 
 def _check_device(device: str) -> None:

@@ -15,6 +15,8 @@ import pytest
 from optbench.cli.app import main
 
 GOOD = ["compare", "--dataset", "digits", "--epochs", "1"]
+LOADER = ["compare", "--epochs", "1", "--dataset"]  # then your loader
+USER = [*LOADER, "{usercode}:blobs", "--model", "{usercode}:mlp"]  # your model on your data
 
 
 def _idx(array: np.ndarray) -> bytes:
@@ -101,6 +103,8 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for name, text in studies.items():
         (root / f"{name}.toml").write_text(text)
     (root / "latin1.toml").write_bytes("name = 'caf\xe9'\n".encode("latin-1"))
+    (root / "raising.py").write_text('raise ValueError("boom at import")\n')
+    out["usercode"] = Path(__file__).parents[1] / "usercode" / "user_code.py"
     corrupt = root / "corrupt_study"
     corrupt.mkdir()
     (corrupt / "study.sqlite").write_bytes(b"definitely not sqlite" * 50)
@@ -216,12 +220,42 @@ ROWS: list[tuple[str, list[str], str]] = [
         "Did you mean 'rosenbrock'",
     ),
     ("optimizers table unknown", ["optimizers", "--optimizer", "adamm"], "Did you mean 'adam'"),
+    # --- your model, your data, your task (issue 18) ------------------------------------------
+    ("factory raises", [*USER, "--model", "{usercode}:raises"], "factory raised RuntimeError"),
+    ("factory returns no module", [*USER, "--model", "{usercode}:not_a_module"], "not a torch.nn"),
+    ("factory not callable", [*USER, "--model", "{usercode}:NOT_CALLABLE"], "is not callable"),
+    ("factory outputs misfit", [*USER, "--model", "{usercode}:wrong_outputs"], "outputs of shape"),
+    ("factory file missing", [*USER, "--model", "{root}/nope.py:build"], "No such file"),
+    ("factory module missing", [*USER, "--model", "nosuchmod:build"], "Cannot import module"),
+    ("factory name missing", [*USER, "--model", "{usercode}:buildd"], "has no 'buildd'"),
+    ("factory module raises", [*USER, "--model", "{root}/raising.py:build"], "boom at import"),
+    ("loader raises", [*LOADER, "{usercode}:loader_raises"], "raised FileNotFoundError"),
+    ("loader returns text", [*LOADER, "{usercode}:returns_string"], "returned str"),
+    ("loader lengths differ", [*LOADER, "{usercode}:wrong_lengths"], "y_train has 295"),
+    ("loader NaN inputs", [*LOADER, "{usercode}:nan_inputs"], "holds NaN"),
+    ("loader labels outside", [*LOADER, "{usercode}:labels_outside_classes"], "outside the"),
+    ("loader text labels", [*LOADER, "{usercode}:text_labels"], "not numbers"),
+    ("loader fractional labels", [*LOADER, "{usercode}:fractional_labels"], "holds fractions"),
+    ("loader empty split", [*LOADER, "{usercode}:empty_test"], "the test split is empty"),
+    (
+        "loader float tokens",
+        [*LOADER, "{usercode}:float_tokens", "--task", "language_model"],
+        "integer token ids",
+    ),
+    ("unknown task", [*USER, "--task", "ranking"], "`task` must be one of"),
+    (
+        "loss does not fit the task",
+        [*LOADER, "{usercode}:line", "--task", "regression", "--loss", "bce"],
+        "does not fit the regression task",
+    ),
+    ("your loss missing", [*USER, "--loss", "{usercode}:nope"], "has no 'nope'"),
 ]
 ROWS = [r for r in ROWS if r[2] is not None]
 
 
 def test_table_is_big_enough():
     assert len(ROWS) >= 40
+    assert sum("{usercode}" in " ".join(args) for _, args, _ in ROWS) >= 12
 
 
 @pytest.mark.parametrize(("what", "args", "message"), ROWS, ids=[r[0] for r in ROWS])

@@ -55,16 +55,25 @@ def _title(view: StudyView, w: WorkloadAnalysis, multi: bool) -> str:
     return f"Study {view.name}{where}: final epoch, mean ± sd (validation = test split)"
 
 
-def _cells(g: GroupStats) -> tuple[str, str, str, str, str, str]:
-    acc, loss, train = g.interval("val/acc"), g.interval("val/loss"), g.interval("train/acc")
+def _cells(g: GroupStats, w: WorkloadAnalysis) -> tuple[str, str, str, str, str, str]:
+    score, percent = w.score, w.task.primary.percent
+    train_tag = "train/" + score.partition("/")[2]
+    acc, loss, train = g.interval(score), g.interval("val/loss"), g.interval(train_tag)
     return (
         g.group,
         f"{g.finished}/{len(g.trials)}",
-        _pm(acc.mean, acc.sd, True),
-        _span(acc.low, acc.high, 100.0, 2),
+        _pm(acc.mean, acc.sd, percent, digits=2 if percent else 3),
+        _span(acc.low, acc.high, 100.0 if percent else 1.0, 2 if percent else 3),
         _pm(loss.mean, loss.sd, digits=3),
-        _pm(train.mean, train.sd, True),
+        _pm(train.mean, train.sd, percent, digits=2 if percent else 3),
     )
+
+
+def _score_names(w: WorkloadAnalysis) -> tuple[str, str]:
+    """Column words for the workload's metric: ("Test acc %", "acc") or ("Test R²", "R²")."""
+    primary = w.task.primary
+    short = "acc" if primary.name == "acc" else primary.title
+    return f"Test {short}" + (" %" if primary.percent else ""), short
 
 
 def results_table(
@@ -76,13 +85,15 @@ def results_table(
     """One row per group; a head study names its first column `Head` and adds each verdict."""
     table = new_table(_title(view, w, multi))
     first = "Head" if verdicts else "Optimizer"
-    for col in (first, "Seeds", "Test acc %", "95% CI", "Test loss", "Train acc %"):
+    test, short = _score_names(w)
+    train = f"Train {short}" + (" %" if w.task.primary.percent else "")
+    for col in (first, "Seeds", test, "95% CI", "Test loss", train):
         table.add_column(col, justify="right", no_wrap=True)
     table.columns[0].justify, table.columns[0].no_wrap = "left", False  # wraps at spaces only
     if verdicts:
         table.add_column("Verdict", no_wrap=True)  # short phrases; a long one folds the table
     for g in w.groups:
-        row = _cells(g)
+        row = _cells(g, w)
         table.add_row(*row, *([verdicts.get(g.group, fmt.DASH)] if verdicts else []))
     return table
 
@@ -92,23 +103,25 @@ def results_blocks(
 ) -> list[RenderableType]:
     """The results table as one block per group, for a terminal too narrow for the table."""
     blocks: list[RenderableType] = []
+    _, short = _score_names(w)
+    unit = " %" if w.task.primary.percent else ""
     for g in w.groups:
-        group, seeds, acc, ci, loss, train = _cells(g)
+        group, seeds, acc, ci, loss, train = _cells(g, w)
         verdict = f" — {verdicts[group]}" if group in verdicts else ""
         blocks.append(Text.assemble((group, "bold"), f"  {seeds} seeds{verdict}"))
         interval = "" if ci == fmt.DASH else f" (95% CI {ci})"
-        text = f"test acc {acc} %{interval}, test loss {loss}, train acc {train} %"
+        text = f"test {short} {acc}{unit}{interval}, test loss {loss}, train {short} {train}{unit}"
         blocks.append(Padding(Text(text), (0, 0, 0, 2)))
     return blocks
 
 
 def comparison_lines(w: WorkloadAnalysis) -> list[str]:
-    """Every pair on final test accuracy in plain words (wraps well in any terminal width)."""
+    """Every pair on the final test metric in plain words (wraps well in any width)."""
     return [
         f"{fmt.comparison_line(c)}; d_z {fmt.effect(c.effect)}, Holm p {fmt.p_value(c.p_holm)}"
         if c.n > 1
         else fmt.comparison_line(c)
-        for c in w.comparisons["val/acc"]
+        for c in w.comparisons[w.score]
     ]
 
 
@@ -160,8 +173,8 @@ def _print_workload_notes(console: Console, w: WorkloadAnalysis, unit: str) -> N
     if lines:
         console.print()
         console.print(
-            f"Paired by seed, final test accuracy ({len(lines)} pair(s); 95% CI per pair, "
-            "Holm-corrected p):",
+            f"Paired by seed, final {fmt.metric_name(w.score)} ({len(lines)} pair(s); 95% CI "
+            "per pair, Holm-corrected p):",
             highlight=False,
         )
         for line in lines:

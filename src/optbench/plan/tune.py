@@ -53,8 +53,9 @@ def choose_lrs(
 ) -> dict[str, float]:
     """Best lr per optimizer label from the search trials' final held-out metrics.
 
-    `finals` maps trial id → {"val/acc": …, "val/loss": …} of its last epoch (missing or
-    non-finite = diverged or failed).
+    `finals` maps trial id → {"score": …, "val/loss": …} of its last epoch, the score being
+    the task's metric signed so that higher is better (accuracy, R², minus perplexity);
+    missing or non-finite = diverged or failed.
     """
     best: dict[str, tuple[float, float, float]] = {}
     for opt in _tunable(study):
@@ -62,9 +63,9 @@ def choose_lrs(
             if trial.optimizer_label != search_label(opt.label, trial.optimizer.hparams["lr"]):
                 continue
             final = finals.get(trial.id)
-            if not final or not all(math.isfinite(final[k]) for k in ("val/acc", "val/loss")):
+            if not final or not all(math.isfinite(final[k]) for k in ("score", "val/loss")):
                 continue
-            key = (final["val/acc"], -final["val/loss"], trial.optimizer.hparams["lr"])
+            key = (final["score"], -final["val/loss"], trial.optimizer.hparams["lr"])
             if opt.label not in best or key[:2] > best[opt.label][:2]:
                 best[opt.label] = key
     return {label: key[2] for label, key in best.items()}

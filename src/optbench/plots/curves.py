@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 Runs = dict[str, list[list[dict[str, float]]]]
-PANELS = (("loss", "Loss"), ("acc", "Accuracy"))
+Panels = tuple[tuple[str, str], ...]  # (metric name, axis label): loss, then the task's metric
+PANELS: Panels = (("loss", "Loss"), ("acc", "Accuracy"))
 
 
 def _series(seed_rows: list[list[dict[str, float]]], key: str) -> tuple[np.ndarray, np.ndarray]:
@@ -51,8 +52,10 @@ def plot_overlay(
     title: str,
     colors: Mapping[str, str] | None = None,
     target: float | None = None,
+    panels: Panels = PANELS,
 ) -> Path:
-    """2×2 grid: train/validation × loss/accuracy, one line per optimizer.
+    """2×2 grid: train/validation × loss/the task's metric (accuracy, R², perplexity), one
+    line per optimizer.
 
     `target` (an accuracy) is drawn as a dashed line on the validation-accuracy panel: the
     level the report's time-to-target table counts epochs to.
@@ -61,7 +64,7 @@ def plot_overlay(
     from matplotlib.ticker import MaxNLocator
 
     fig, axes = pyplot().subplots(2, 2, figsize=(11, 7.5), sharex=True)
-    for col, (metric, name) in enumerate(PANELS):
+    for col, (metric, name) in enumerate(panels):
         for row, split in enumerate(("train", "val")):
             ax = axes[row, col]
             for group, seed_rows in runs.items():
@@ -82,13 +85,18 @@ def plot_overlay(
 
 
 def plot_group(
-    group: str, seed_rows: list[list[dict[str, float]]], color: str, path: Path, title: str
+    group: str,
+    seed_rows: list[list[dict[str, float]]],
+    color: str,
+    path: Path,
+    title: str,
+    panels: Panels = PANELS,
 ) -> Path:
-    """One optimizer: loss and accuracy, train (solid) and validation (dashed)."""
+    """One optimizer: loss and the task's metric, train (solid) and validation (dashed)."""
     from matplotlib.ticker import MaxNLocator
 
     fig, axes = pyplot().subplots(1, 2, figsize=(11, 4))
-    for ax, (metric, name) in zip(axes, PANELS, strict=True):
+    for ax, (metric, name) in zip(axes, panels, strict=True):
         _draw(ax, seed_rows, f"train/{metric}", color, "train")
         _draw(ax, seed_rows, f"val/{metric}", color, "validation", style="--")
         ax.set_title(f"{group}: {name.lower()}")

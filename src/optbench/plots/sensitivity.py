@@ -32,18 +32,21 @@ def plot_lr_sensitivity(
     path: Path,
     title: str,
     ylabel: str = "Final test accuracy (%)",
+    scale: float = 100.0,
 ) -> Path:
+    """The final metric against the learning rate (`scale`: 100 shows fractions as %)."""
     fig, ax = pyplot().subplots(figsize=(7.5, 4.6))
     for s in series:
-        ax.plot(s.lrs, [m * 100 for m in s.means], "-o", color=s.color, label=s.label, lw=1.8)
+        ax.plot(s.lrs, [m * scale for m in s.means], "-o", color=s.color, label=s.label, lw=1.8)
         for lr, vals in zip(s.lrs, s.values, strict=True):
-            ax.scatter([lr] * len(vals), [v * 100 for v in vals], color=s.color, s=10, alpha=0.5)
+            dots = [v * scale for v in vals]
+            ax.scatter([lr] * len(vals), dots, color=s.color, s=10, alpha=0.5)
         for lr, m, lo, hi in zip(s.lrs, s.means, s.lows, s.highs, strict=True):
             if not math.isnan(lo):
                 ax.errorbar(
                     lr,
-                    m * 100,
-                    yerr=[[(m - lo) * 100], [(hi - m) * 100]],
+                    m * scale,
+                    yerr=[[(m - lo) * scale], [(hi - m) * scale]],
                     color=s.color,
                     capsize=3,
                     lw=1,

@@ -88,11 +88,13 @@ class LrFamily:
     color_group: str  # the group whose colour the family takes in every figure
     points: tuple[LrPoint, ...]  # sorted by lr
     split: str = "test"
+    higher: bool = True  # the metric is better higher (accuracy, R²) or lower (perplexity)
 
     @property
     def best(self) -> LrPoint:
-        """The best rate by mean (study metrics where higher is better; see `best_lower`)."""
-        return max(self.points, key=lambda p: (p.interval.mean, -p.lr))
+        """The best rate by mean (the smaller rate on a tie)."""
+        sign = 1 if self.higher else -1
+        return max(self.points, key=lambda p: (sign * p.interval.mean, -p.lr))
 
 
 @dataclass
@@ -173,8 +175,8 @@ def _workload(view: StudyView, workload: str, target: float | None) -> WorkloadA
         ranking=_rank(groups, comparisons[score], score, higher),
         target=target,
         time_to_target=[_time_to_target(g, target, score) for g in groups] if target else [],
-        lr_families=_lr_families(_group_stats(search), "held-out", groups, score)
-        + _lr_families(groups, "test", groups, score),
+        lr_families=_lr_families(_group_stats(search), "held-out", groups, score, higher)
+        + _lr_families(groups, "test", groups, score, higher),
     )
 
 
@@ -263,7 +265,11 @@ def _first_done(g: GroupStats) -> TrialView | None:
 
 
 def _lr_families(
-    groups: Sequence[GroupStats], split: str, shown: Sequence[GroupStats], score: str
+    groups: Sequence[GroupStats],
+    split: str,
+    shown: Sequence[GroupStats],
+    score: str,
+    higher: bool = True,
 ) -> list[LrFamily]:
     """Groups whose trials differ only by `lr`; a family with two or more rates is plotted.
 
@@ -293,7 +299,7 @@ def _lr_families(
             for lr, g in sorted(by_lr.items())
         )
         colour = colour_of.get(key, next(iter(by_lr.values())).group)
-        result.append(LrFamily(names[key], colour, points, split))
+        result.append(LrFamily(names[key], colour, points, split, higher))
     return _disambiguate(result)
 
 

@@ -18,7 +18,7 @@ import tomli_w
 from optbench.core.specs import Finding
 from optbench.plots import PALETTE, seed_note
 from optbench.report import format as fmt
-from optbench.report.analysis import COMPARED, Analysis, GroupStats, WorkloadAnalysis
+from optbench.report.analysis import Analysis, GroupStats, WorkloadAnalysis, compared
 from optbench.report.diagnosis import TrialDiagnosis, active_errors, diagnose_trials
 from optbench.report.document import (
     Bullets,
@@ -37,7 +37,7 @@ from optbench.report.document import (
 from optbench.report.figures import FigureSet
 from optbench.report.head_hook import head_sections
 from optbench.report.reference import study_reference
-from optbench.report.view import StudyView, TrialView
+from optbench.report.view import StudyView, TrialView, primary_tag
 
 VAL_NOTE = (
     "Validation is the dataset's own test split, as in the seed study "
@@ -61,7 +61,14 @@ PAIRED_METHOD = (
     "corrected for every pair on the metric (Holm–Bonferroni), and a verdict says so when a "
     "difference does not survive that correction."
 )
-METRIC_TITLES = {"val/acc": "Final test accuracy", "val/loss": "Final test loss"}
+def metric_title(tag: str) -> str:
+    """`val/acc` → `Final test accuracy`."""
+    return "Final " + fmt.metric_name(tag)
+
+
+def _score(w: WorkloadAnalysis) -> tuple[str, str, bool]:
+    """(the tag optimizers are ranked by, its name, whether it is a percentage)."""
+    return w.score, fmt.metric_name(w.score), fmt.is_percent(w.score)
 
 
 @dataclass
@@ -134,15 +141,17 @@ def _summary_workload(doc: Document, ctx: _Ctx, w: WorkloadAnalysis) -> None:
     if w.seeds == 1:
         doc.add(Callout(ONE_SEED, "warning"))
     best = w.ranking[0].group
-    acc = _stats(w, best).interval("val/acc")
+    score, name, _ = _score(w)
+    acc = _stats(w, best).interval(score)
     spread = (
-        f"95% CI [{fmt.pct(acc.low)}, {fmt.pct(acc.high)}], {acc.n} seeds"
+        f"95% CI [{fmt.value(acc.low, score)}, {fmt.value(acc.high, score)}], {acc.n} seeds"
         if acc.defined
         else f"{acc.n} seed, no interval"
     )
-    lines = [fmt.comparison_line(c, bold=True) for c in w.comparisons["val/acc"] if c.a == best]
+    lines = [fmt.comparison_line(c, bold=True) for c in w.comparisons[score] if c.a == best]
     against = " Paired by seed, against each other optimizer:" if lines else ""
-    headline = f"**Highest mean final test accuracy:** {best}, {fmt.pct(acc.mean)} ({spread})."
+    most = "Highest" if w.task.primary.higher_is_better else "Lowest"
+    headline = f"**{most} mean final {name}:** {best}, {fmt.value(acc.mean, score)} ({spread})."
     doc.add(Paragraph(headline + against))
     if lines:
         doc.add(Bullets(tuple(lines)), Paragraph(_pairs_tally(w)))
@@ -162,7 +171,7 @@ def _summary_workload(doc: Document, ctx: _Ctx, w: WorkloadAnalysis) -> None:
 
 def _pairs_tally(w: WorkloadAnalysis) -> str:
     """How many of all pairs the seeds can tell apart, per pair and after Holm's correction."""
-    pairs = w.comparisons["val/acc"]
+    pairs = w.comparisons[w.score]
     if w.seeds < 2:
         return (
             f"None of the {len(pairs)} pair(s) can be decided with one seed. "
@@ -171,7 +180,8 @@ def _pairs_tally(w: WorkloadAnalysis) -> str:
     apart = [c for c in pairs if c.winner is not None]
     holm = [c for c in apart if c.holm_agrees]
     return (
-        f"Of all {len(pairs)} pair(s) on test accuracy, {len(apart)} are distinguishable by "
+        f"Of all {len(pairs)} pair(s) on {fmt.metric_name(w.score)}, {len(apart)} are "
+        "distinguishable by "
         f"their own 95% interval and {len(holm)} after Holm correction for {len(pairs)} "
         "comparisons. Method and every pair: see *Comparisons*."
     )
@@ -258,18 +268,28 @@ def _value(v: object) -> str:
 
 
 # -- results ---------------------------------------------------------------------------------
-RESULT_COLUMNS = (
-    "Optimizer",
-    "Seeds",
-    "Test acc",
-    "Test acc 95% CI (%)",
-    "Test loss",
-    "Test loss 95% CI",
-    "Train acc",
-    "Train loss",
-    "Best test acc (epoch)",
-    "s/epoch",
-)
+def _short(tag: str) -> str:
+    """A column header: `val/acc` → `Test acc`, `train/r2` → `Train R²`."""
+    split, _, name = tag.partition("/")
+    title = "acc" if name == "acc" else fmt.METRICS[name].title if name in fmt.METRICS else name
+    return f"{fmt.SPLITS.get(split, split).capitalize()} {title}"
+
+
+def result_columns(w: WorkloadAnalysis) -> tuple[str, ...]:
+    """The results table's columns for the workload's task (accuracy, R², perplexity…)."""
+    score, unit = w.score, " (%)" if fmt.is_percent(w.score) else ""
+    return (
+        "Optimizer",
+        "Seeds",
+        _short(score),
+        f"{_short(score)} 95% CI{unit}",
+        "Test loss",
+        "Test loss 95% CI",
+        _short("train/" + score.partition("/")[2]),
+        "Train loss",
+        f"Best {_short(score).lower()} (epoch)",
+        "s/epoch",
+    )
 
 
 def _results(doc: Document, ctx: _Ctx) -> None:
@@ -286,24 +306,29 @@ def _results(doc: Document, ctx: _Ctx) -> None:
 
 
 def _results_workload(doc: Document, ctx: _Ctx, w: WorkloadAnalysis) -> None:
-    rows = [_result_row(ctx, g) for g in w.groups]
-    numeric = (False,) + (True,) * (len(RESULT_COLUMNS) - 1)
-    doc.add(table(RESULT_COLUMNS, rows, numeric, sortable=True))
+    rows = [_result_row(ctx, g, w) for g in w.groups]
+    columns = result_columns(w)
+    numeric = (False,) + (True,) * (len(columns) - 1)
+    doc.add(table(columns, rows, numeric, sortable=True))
 
 
-def _result_row(ctx: _Ctx, g: GroupStats) -> tuple[Cell, ...]:
+def _result_row(ctx: _Ctx, g: GroupStats, w: WorkloadAnalysis) -> tuple[Cell, ...]:
     m = g.interval
-    acc, loss, best, ep = m("val/acc"), m("val/loss"), m("best/val_acc"), m("best_epoch")
+    score, percent = w.score, fmt.is_percent(w.score)
+    train = "train/" + score.partition("/")[2]
+    acc, loss, best, ep = m(score), m("val/loss"), m(w.best_key), m("best_epoch")
     speed = m("seconds_per_epoch")
-    best_text = fmt.DASH if not best.n else f"{fmt.pm(best.mean, best.sd, True)} ({ep.mean:.0f})"
+    best_text = (
+        fmt.DASH if not best.n else f"{fmt.pm(best.mean, best.sd, percent)} ({ep.mean:.0f})"
+    )
     return (
         _group_cell(ctx, g.group),
         cell(f"{g.finished}/{len(g.trials)}", g.finished),
-        cell(fmt.pm(acc.mean, acc.sd, True), _key(acc.mean)),
-        cell(fmt.interval(acc.low, acc.high, True), _key(acc.low)),
+        cell(fmt.pm(acc.mean, acc.sd, percent), _key(acc.mean)),
+        cell(fmt.interval(acc.low, acc.high, percent), _key(acc.low)),
         cell(fmt.pm(loss.mean, loss.sd), _key(loss.mean)),
         cell(fmt.interval(loss.low, loss.high), _key(loss.low)),
-        cell(fmt.pm(m("train/acc").mean, m("train/acc").sd, True), _key(m("train/acc").mean)),
+        cell(fmt.pm(m(train).mean, m(train).sd, percent), _key(m(train).mean)),
         cell(fmt.pm(m("train/loss").mean, m("train/loss").sd), _key(m("train/loss").mean)),
         cell(best_text, _key(best.mean)),
         cell(fmt.num(speed.mean, 2), _key(speed.mean)),
@@ -356,7 +381,7 @@ def _heads(doc: Document, ctx: _Ctx) -> None:
 
 # -- comparisons and ranking -----------------------------------------------------------------
 def _comparisons(doc: Document, ctx: _Ctx) -> None:
-    if not any(c for w in ctx.analysis.workloads for c in w.comparisons["val/acc"]):
+    if not any(c for w in ctx.analysis.workloads for c in w.comparisons[w.score]):
         return
     doc.section("Comparisons (paired by seed)", "comparisons")
     doc.add(Paragraph(PAIRED_METHOD))
@@ -365,11 +390,11 @@ def _comparisons(doc: Document, ctx: _Ctx) -> None:
 
 def _comparisons_workload(doc: Document, ctx: _Ctx, w: WorkloadAnalysis) -> None:
     level = 4 if ctx.analysis.multi else 3
-    for metric in COMPARED:
+    for metric in compared(w.task):
         pairs = w.comparisons[metric]
         if not pairs:
             continue
-        percent = metric.endswith("acc")
+        percent = fmt.is_percent(metric)
         rows = [
             (
                 cell(f"{c.a} vs {c.b}"),
@@ -392,7 +417,7 @@ def _comparisons_workload(doc: Document, ctx: _Ctx, w: WorkloadAnalysis) -> None
             "p (Holm)",
             "Verdict",
         )
-        doc.add(Heading(METRIC_TITLES[metric], level))
+        doc.add(Heading(metric_title(metric), level))
         doc.add(table(columns, rows, (False, True, True, True, True, True, False), sortable=True))
 
 
@@ -402,7 +427,8 @@ def _ranking(doc: Document, ctx: _Ctx) -> None:
     doc.section("Ranking", "ranking")
     doc.add(
         Paragraph(
-            "Ordered by mean final test accuracy. *Mean rank* ranks the optimizers on each seed "
+            "Ordered by the mean final test score (accuracy; R² for regression; perplexity, "
+            "lowest first, for a language model). *Mean rank* ranks the optimizers on each seed "
             "that every optimizer finished (1 = best, ties share) and averages over those "
             "seeds; *best on* counts the seeds an optimizer won. *Versus the best* is the paired "
             "comparison with the first row: a lower rank that is not distinguishable from the "
@@ -415,17 +441,19 @@ def _ranking(doc: Document, ctx: _Ctx) -> None:
 def _ranking_workload(doc: Document, ctx: _Ctx, w: WorkloadAnalysis) -> None:
     rows = []
     for r in w.ranking:
-        acc = _stats(w, r.group).interval("val/acc")
+        score, _, percent = _score(w)
+        acc = _stats(w, r.group).interval(score)
         versus = fmt.DASH
         if r.versus_best is not None:
             c = r.versus_best
-            versus = f"{fmt.signed(-c.diff.mean, True)}, {c.verdict}"
+            versus = f"{fmt.signed(-c.diff.mean, percent)}, {c.verdict}"
         rows.append(
             (
                 cell(r.rank, r.rank),
                 _group_cell(ctx, r.group),
                 cell(
-                    f"{fmt.pct(acc.mean)} {fmt.interval(acc.low, acc.high, True)}".strip(),
+                    f"{fmt.value(acc.mean, score)} "
+                    f"{fmt.interval(acc.low, acc.high, percent)}".strip(),
                     _key(acc.mean),
                 ),
                 cell(f"{r.mean_rank:.2f}" if r.seeds else fmt.DASH, _key(r.mean_rank)),
@@ -433,7 +461,8 @@ def _ranking_workload(doc: Document, ctx: _Ctx, w: WorkloadAnalysis) -> None:
                 cell(versus),
             )
         )
-    columns = ("Rank", "Optimizer", "Test acc [95% CI]", "Mean rank", "Best on", "Versus the best")
+    head = f"{_short(w.score)} [95% CI]"
+    columns = ("Rank", "Optimizer", head, "Mean rank", "Best on", "Versus the best")
     doc.add(table(columns, rows, (True, False, True, True, True, False), sortable=True))
 
 
@@ -514,7 +543,7 @@ def _lr_workload(doc: Document, ctx: _Ctx, w: WorkloadAnalysis) -> None:
     for split, name in ctx.figures.workloads[w.workload].lr.items():
         title, note, metric = LR_PARTS[split]
         doc.add(Heading(title, level), Paragraph(note))
-        doc.add(Figure(name, f"Final {split} accuracy against learning rate"))
+        doc.add(Figure(name, f"Final {split} {w.task.primary.title} against learning rate"))
         rows = []
         for family in (f for f in w.lr_families if f.split == split):
             best = family.best
@@ -527,12 +556,14 @@ def _lr_workload(doc: Document, ctx: _Ctx, w: WorkloadAnalysis) -> None:
                         else cell(""),
                         cell(fmt.lr(p.lr), p.lr),
                         cell(i.n, i.n),
-                        cell(fmt.pm(i.mean, i.sd, True), _key(i.mean)),
-                        cell(fmt.interval(i.low, i.high, True), _key(i.low)),
+                        cell(fmt.pm(i.mean, i.sd, _score(w)[2]), _key(i.mean)),
+                        cell(fmt.interval(i.low, i.high, _score(w)[2]), _key(i.low)),
                         cell("best" if p is best else ""),
                     )
                 )
-        columns = ("Optimizer", "lr", "Seeds", metric, "95% CI (%)", "")
+        unit = " (%)" if _score(w)[2] else ""
+        header = metric if w.task.primary.name == "acc" else _short(w.score)
+        columns = ("Optimizer", "lr", "Seeds", header, f"95% CI{unit}", "")
         doc.add(table(columns, rows, (False, True, True, True, True, False)))
 
 
@@ -574,7 +605,7 @@ def _curves_workload(doc: Document, ctx: _Ctx, w: WorkloadAnalysis) -> None:
     doc.add(
         Figure(
             planned.strips,
-            "Final test accuracy and loss per seed",
+            f"{metric_title(w.score)} and loss per seed",
             "Each dot is one seed; grey lines join the same seed across optimizers (paired); "
             "bar = mean, whisker = 95% CI.",
         )
@@ -622,8 +653,9 @@ def _trials(doc: Document, ctx: _Ctx) -> None:
         counts[f["trial_id"]] += 1
     rows = []
     for t in ctx.view.trials:
-        acc = t.final["val/acc"] if t.epochs else None
-        best = max((e["val/acc"] for e in t.epochs), default=None)
+        score = primary_tag(t.task)
+        acc = t.final.get(score) if t.epochs else None
+        best = t.epochs[t.best_epoch - 1].get(score) if t.best_epoch else None
         note = (t.row["error"] or "").replace("\n", " ")
         rows.append(
             (
@@ -632,8 +664,8 @@ def _trials(doc: Document, ctx: _Ctx) -> None:
                 cell(len(t.epochs), len(t.epochs)),
                 cell(f"`{t.row['init_fingerprint'] or '—'}`"),
                 cell(f"`{t.row.get('digest') or '—'}`"),
-                cell(fmt.pct(acc), acc),
-                cell(f"{fmt.pct(best)} ({t.best_epoch})" if t.epochs else fmt.DASH, best),
+                cell(fmt.value(acc, score), acc),
+                cell(f"{fmt.value(best, score)} ({t.best_epoch})" if best else fmt.DASH, best),
                 cell(counts.get(t.id, 0), counts.get(t.id, 0)),
                 cell(note),
             )
@@ -644,8 +676,8 @@ def _trials(doc: Document, ctx: _Ctx) -> None:
         "Epochs",
         "Init fingerprint",
         "Digest",
-        "Test acc",
-        "Best test acc (epoch)",
+        "Test score",
+        "Best test score (epoch)",
         "Findings",
         "Note",
     )

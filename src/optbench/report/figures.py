@@ -86,17 +86,25 @@ def figure_jobs(
     for w in analysis.workloads:
         planned, title = figures.workloads[w.workload], f"{view.name}: {w.workload}"
         runs = _runs(view, w.workload)
+        panels = (("loss", "Loss"), (w.task.primary.name, w.task.primary.title.capitalize()))
         if runs:
             curves, strips = folder / planned.curves, folder / planned.strips
-            jobs.append((4, partial(plot_overlay, runs, curves, title, colors, w.target)))
+            overlay = partial(plot_overlay, runs, curves, title, colors, w.target, panels)
+            jobs.append((4, overlay))
             jobs.append((2, partial(plot_strips, _strip_panels(w), colors, strips, title)))
         for group, seed_rows in runs.items():
             path = folder / planned.groups[group]
-            jobs.append((2, partial(plot_group, group, seed_rows, colors[group], path, title)))
+            one = partial(plot_group, group, seed_rows, colors[group], path, title, panels)
+            jobs.append((2, one))
         for split, name in planned.lr.items():
             series = [_lr_series(f, colors) for f in w.lr_families if f.split == split]
-            ylabel = f"Final {LR_YLABEL[split]} accuracy (%)"
-            jobs.append((1, partial(plot_lr_sensitivity, series, folder / name, title, ylabel)))
+            percent = w.task.primary.percent
+            ylabel = f"Final {LR_YLABEL[split]} {w.task.primary.title}" + (" (%)" * percent)
+            scale = 100.0 if percent else 1.0
+            sensitivity = partial(
+                plot_lr_sensitivity, series, folder / name, title, ylabel, scale
+            )
+            jobs.append((1, sensitivity))
     if figures.heads:
         jobs.append((2, partial(draw_head_figure, view, folder / figures.heads)))
     if figures.profile and analysis.profile:
@@ -128,8 +136,15 @@ def _runs(view: StudyView, workload: str) -> dict[str, list[list[dict[str, float
 
 def _strip_panels(w: WorkloadAnalysis) -> list[StripPanel]:
     panels = []
+    primary = w.task.primary
+    percent = primary.percent
     for metric, title, ylabel, scale in (
-        ("val/acc", "Final test accuracy", "Accuracy (%)", 100.0),
+        (
+            w.score,
+            f"Final test {primary.title}",
+            primary.title.capitalize() + (" (%)" if percent else ""),
+            100.0 if percent else 1.0,
+        ),
         ("val/loss", "Final test loss", "Loss", 1.0),
     ):
         strips = [

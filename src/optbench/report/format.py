@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from optbench.core.task import TASK_KINDS, Metric
 from optbench.report.stats import PairedComparison
 
 DASH = "—"
@@ -81,8 +82,8 @@ def lr(x: float) -> str:
 def comparison_line(c: PairedComparison, bold: bool = False) -> str:
     """`adam vs adagrad: +0.40 pp test accuracy, 95% CI [0.10, 0.70] pp, 5 seeds — adam better`
     (`bold`: the verdict in the document's **bold** markup)."""
-    percent = c.metric.endswith("acc")
-    what = METRIC_NAMES.get(c.metric, c.metric)
+    percent = is_percent(c.metric)
+    what = metric_name(c.metric)
     unit = " pp" if percent else ""
     verdict = f"**{c.verdict}**" if bold else c.verdict
     head = f"{c.a} vs {c.b}: {signed(c.diff.mean, percent)} {what}"
@@ -92,11 +93,41 @@ def comparison_line(c: PairedComparison, bold: bool = False) -> str:
     return f"{head}, 95% CI {ci}{unit}, {c.n} seeds — {verdict}"
 
 
+SPLITS = {"val": "test", "train": "train"}
+
+
+def metric_name(tag: str) -> str:
+    """`val/acc` → `test accuracy`; `train/r2` → `train R²`; `val/perplexity` → …"""
+    split, _, name = tag.partition("/")
+    metric = METRICS.get(name)
+    title = metric.title if metric is not None else name
+    return f"{SPLITS.get(split, split)} {title}"
+
+
+def is_percent(tag: str) -> bool:
+    """Shown as a percentage (accuracies), its differences in percentage points."""
+    metric = METRICS.get(tag.partition("/")[2].removeprefix("val_"))
+    return metric is not None and metric.percent
+
+
+def value(x: float | None, tag: str) -> str:
+    """One metric value in its own style: `86.72%` or `0.4214`."""
+    return pct(x) if is_percent(tag) else num(x)
+
+
+def _metrics() -> dict[str, Metric]:
+    """Every task's metrics by name (`acc`, `r2`, `perplexity`, …; the first task's title
+    where two share a name: "accuracy"), and the loss."""
+    found: dict[str, Metric] = {"loss": Metric("loss", "loss", False)}
+    for kind in TASK_KINDS.values():
+        for m in kind.metrics:
+            found.setdefault(m.name, m)
+    return found
+
+
+METRICS = _metrics()
 METRIC_NAMES = {
-    "val/acc": "test accuracy",
-    "val/loss": "test loss",
-    "train/acc": "train accuracy",
-    "train/loss": "train loss",
+    f"{split}/{name}": metric_name(f"{split}/{name}") for split in SPLITS for name in METRICS
 }
 
 

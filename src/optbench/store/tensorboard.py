@@ -76,6 +76,8 @@ def model_graph(model: torch.nn.Module, example: torch.Tensor) -> tuple[Any, Any
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # jit.trace: still what TB reads
+            # A user model's Python branches are frozen into the trace; the graph is a picture.
+            warnings.simplefilter("ignore", torch.jit.TracerWarning)
             trace = torch.jit.trace(model, example, check_trace=False)
     finally:
         model.train(training)
@@ -137,7 +139,7 @@ class TensorBoardLog:
             assert self._graph_source is not None
             try:
                 self._graphs[key] = model_graph(*self._graph_source(spec))
-            except RuntimeError as exc:  # a model the tracer cannot follow: no graph, no crash
+            except Exception as exc:  # a model the tracer cannot follow: no graph, no crash
                 self._graphs[key] = None
                 self.graph_errors[key] = str(exc)
         graph = self._graphs[key]
