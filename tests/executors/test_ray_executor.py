@@ -271,6 +271,34 @@ def test_reuse_model_chain_matches_the_local_executor(ray_cluster, tmp_path):
     assert _epochs(tmp_path / "ray") == _epochs(tmp_path / "local")
 
 
+def test_your_cnn_example_on_ray_matches_the_local_executor(ray_cluster, tmp_path):
+    """Issue 18: the CNN example (a factory by file path) trains on the cluster's workers with
+    the per-epoch metrics and digests of the local executor (shortened: 600 examples)."""
+    from optbench.data.fashion_mnist import DEBIAN_DIR
+
+    if not Path(DEBIAN_DIR).is_dir():
+        pytest.skip(f"{DEBIAN_DIR} is missing (apt-get install dataset-fashion-mnist)")
+    example = HERE.parents[1] / "examples" / "fashion_cnn.py"
+    raw = {
+        "name": "ray-cnn",
+        "dataset": {"name": "fashion-mnist", "train_size": 600, "test_size": 200},
+        "model": {"factory": f"{example}:build", "kwargs": {"channels": 4}},
+        "optimizers": ["adam", "momentum"],
+        "epochs": 2,
+        "seeds": [0, 1],
+    }
+    local = optbench.run_study({**raw, "workers": 1}, tmp_path / "local", cache_dir=tmp_path)
+    remote = optbench.run_study(
+        {**raw, "executor": "ray", "address": ray_cluster.address},
+        tmp_path / "ray",
+        cache_dir=tmp_path,
+    )
+    assert local.finished == remote.finished == 4
+    assert _epochs(tmp_path / "ray") == _epochs(tmp_path / "local")
+    digests = {t["id"]: t["digest"] for t in _trials(tmp_path / "local")}
+    assert {t["id"]: t["digest"] for t in _trials(tmp_path / "ray")} == digests
+
+
 def test_a_request_no_node_can_grant_is_refused(ray_cluster, tmp_path):
     raw = {**TWELVE, "seeds": [0], "executor": "ray", "address": ray_cluster.address}
     with pytest.raises(ConfigError, match=r"No node of the Ray cluster can run a trial asking"):

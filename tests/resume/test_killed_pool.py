@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 STUDY = """
 name = "pool-kill"
-epochs = 12
+epochs = 40
 batch_size = 32
 seeds = [0, 1]
 workers = 2
@@ -32,6 +32,24 @@ name = "digits"
 [model]
 name = "mlp"
 hidden = [32]
+"""
+# Your model and data (issue 18): a small language model with dropout, by file reference.
+USER_CODE = Path(__file__).parents[1] / "usercode" / "user_code.py"
+USER_STUDY = f"""
+name = "pool-kill-user"
+task = "language_model"
+epochs = 12
+batch_size = 8
+seeds = [0, 1]
+workers = 2
+optimizers = ["adam", "sgd:lr=0.5", "adamw"]
+
+[dataset]
+loader = "{USER_CODE}:tokens"
+kwargs = {{ n = 400 }}
+
+[model]
+factory = "{USER_CODE}:tiny_lm"
 """
 KILLS = 3
 ORPHAN_SECONDS = 2.0
@@ -97,9 +115,10 @@ def _kill_while_the_pool_trains(study: Path, out: Path, rng: random.Random) -> N
     assert not left, f"workers {left} outlived their driver by {ORPHAN_SECONDS} s"
 
 
-def test_a_killed_driver_leaves_no_worker_and_the_rerun_matches(tmp_path):
+@pytest.mark.parametrize("text", [STUDY, USER_STUDY], ids=["built-in", "your-model"])
+def test_a_killed_driver_leaves_no_worker_and_the_rerun_matches(tmp_path, text):
     study = tmp_path / "study.toml"
-    study.write_text(STUDY)
+    study.write_text(text)
     reference = optbench.run_study(study, tmp_path / "reference", cache_dir=tmp_path / "c")
     assert reference.finished == 6
 
