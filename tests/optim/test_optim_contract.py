@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import doctest
-import inspect
 import io
 
 import pytest
@@ -65,16 +64,6 @@ def test_info_is_complete(name):
     assert info.description and info.reference and info.formula and info.keras_formula
     assert info.tags
     assert "lr" in info.torch_defaults and "lr" in info.keras_defaults
-
-
-@pytest.mark.parametrize("name", OPTIMIZERS.names())
-def test_keras_defaults_are_the_class_defaults(name):
-    """The catalog and the classes cannot drift apart (torch's are checked in test_parity)."""
-    info = OPTIMIZERS.get(name)
-    params = inspect.signature(info.keras_class.__init__).parameters
-    signature = {k: p.default for k, p in params.items() if k not in {"self", "params"}}
-    presets = {"momentum": {"momentum": 0.9}, "nesterov": {"momentum": 0.9, "nesterov": True}}
-    assert info.keras_defaults == {**signature, **presets.get(name, {})}
 
 
 @pytest.mark.parametrize(("name", "profile"), ENTRIES, ids=IDS)

@@ -24,9 +24,7 @@ _SGD_TORCH = {
     "weight_decay": 0.0,
     "nesterov": False,
 }
-_SGD_KERAS = {"lr": 0.01, "momentum": 0.0, "nesterov": False, "weight_decay": 0.0}
 _ADAM_TORCH = {"lr": 0.001, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0}
-_ADAM_KERAS = {"lr": 0.001, "betas": (0.9, 0.999), "eps": 1e-7, "weight_decay": 0.0}
 _LARS = {"lr": 1.0, "momentum": 0.9, "weight_decay": 0.0, "trust_coefficient": 0.001, "eps": 1e-8}
 
 _SGD_RULE = (
@@ -58,7 +56,6 @@ _add(
         formula="g ← g + wd·w;  w ← w - lr·g",
         keras_formula="w ← w - w·wd·lr;  w ← w - lr·g",
         torch_defaults=dict(_SGD_TORCH),
-        keras_defaults=dict(_SGD_KERAS),
         torch_class=torch.optim.SGD,
         keras_class=keras.KerasSGD,
         tags=("first-order",),
@@ -72,7 +69,7 @@ _add(
         formula=_SGD_RULE,
         keras_formula=_SGD_KERAS_RULE,
         torch_defaults={**_SGD_TORCH, "momentum": 0.9},
-        keras_defaults={**_SGD_KERAS, "momentum": 0.9},
+        keras_presets={"momentum": 0.9},
         torch_class=torch.optim.SGD,
         keras_class=keras.KerasSGD,
         tags=("first-order", "momentum"),
@@ -89,7 +86,7 @@ _add(
         formula=_SGD_RULE,
         keras_formula=_SGD_KERAS_RULE,
         torch_defaults={**_SGD_TORCH, "momentum": 0.9, "nesterov": True},
-        keras_defaults={**_SGD_KERAS, "momentum": 0.9, "nesterov": True},
+        keras_presets={"momentum": 0.9, "nesterov": True},
         torch_class=torch.optim.SGD,
         keras_class=keras.KerasSGD,
         tags=("first-order", "momentum"),
@@ -111,12 +108,6 @@ _add(
             "weight_decay": 0.0,
             "initial_accumulator_value": 0.0,
             "eps": 1e-10,
-        },
-        keras_defaults={
-            "lr": 0.001,
-            "initial_accumulator_value": 0.1,
-            "eps": 1e-7,
-            "weight_decay": 0.0,
         },
         torch_class=torch.optim.Adagrad,
         keras_class=keras.KerasAdagrad,
@@ -144,14 +135,6 @@ _add(
             "momentum": 0.0,
             "centered": False,
         },
-        keras_defaults={
-            "lr": 0.001,
-            "alpha": 0.9,
-            "eps": 1e-7,
-            "momentum": 0.0,
-            "centered": False,
-            "weight_decay": 0.0,
-        },
         torch_class=torch.optim.RMSprop,
         keras_class=keras.KerasRMSprop,
         tags=("adaptive",),
@@ -171,7 +154,6 @@ _add(
             "u ← ρ·u + (1-ρ)·Δ²;  w ← w - lr·Δ"
         ),
         torch_defaults={"lr": 1.0, "rho": 0.9, "eps": 1e-6, "weight_decay": 0.0},
-        keras_defaults={"lr": 0.001, "rho": 0.95, "eps": 1e-7, "weight_decay": 0.0},
         torch_class=torch.optim.Adadelta,
         keras_class=keras.KerasAdadelta,
         tags=("adaptive",),
@@ -185,7 +167,6 @@ _add(
         formula="g ← g + wd·w;  " + _ADAM_RULE + "  (amsgrad: v ← max over steps)",
         keras_formula=_ADAM_KERAS_RULE + "  (amsgrad: v ← max over steps)",
         torch_defaults={**_ADAM_TORCH, "amsgrad": False},
-        keras_defaults={**_ADAM_KERAS, "amsgrad": False},
         torch_class=torch.optim.Adam,
         keras_class=keras.KerasAdam,
         tags=("adaptive", "momentum"),
@@ -201,7 +182,6 @@ _add(
         formula="w ← w - lr·wd·w;  " + _ADAM_RULE,
         keras_formula=_ADAM_KERAS_RULE,
         torch_defaults={**_ADAM_TORCH, "weight_decay": 0.01, "amsgrad": False},
-        keras_defaults={**_ADAM_KERAS, "weight_decay": 0.004, "amsgrad": False},
         torch_class=torch.optim.AdamW,
         keras_class=keras.KerasAdamW,
         tags=("adaptive", "momentum", "decoupled-weight-decay"),
@@ -227,7 +207,6 @@ _add(
             "weight_decay": 0.0,
             "momentum_decay": 0.004,
         },
-        keras_defaults=dict(_ADAM_KERAS),
         torch_class=torch.optim.NAdam,
         keras_class=keras.KerasNadam,
         tags=("adaptive", "momentum"),
@@ -243,7 +222,6 @@ _add(
         keras_formula="w ← w - w·wd·lr;  m ← β₁·m + (1-β₁)·g;  u ← max(β₂·u, |g|);  "
         "w ← w - lr·m / ((1-β₁ᵗ)·(u + ε))",
         torch_defaults={"lr": 0.002, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0},
-        keras_defaults=dict(_ADAM_KERAS),
         torch_class=torch.optim.Adamax,
         keras_class=keras.KerasAdamax,
         tags=("adaptive", "momentum"),
@@ -266,7 +244,6 @@ _add(
             "(tensors with ndim ≤ 1: λ = 1, no decay)"
         ),
         torch_defaults=dict(_LARS),
-        keras_defaults=dict(_LARS),
         torch_class=LARS,
         keras_class=LARS,
         tags=("first-order", "momentum", "layer-wise"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -14,13 +15,21 @@ if TYPE_CHECKING:  # for the annotations only: parsing optimizer text needs no t
 PROFILES: tuple[Profile, ...] = ("torch", "keras")
 
 
+def signature_defaults(cls: type) -> dict[str, Any]:
+    """`cls(params, name=default, …)`'s keyword defaults: its hyperparameters."""
+    parameters = list(inspect.signature(cls.__init__).parameters.values())[2:]  # self, params
+    return {p.name: p.default for p in parameters if p.default is not p.empty}
+
+
 @dataclass(frozen=True)
 class OptimizerInfo:
     """A registered optimizer.
 
     `torch_defaults` / `keras_defaults` are the *complete* hyperparameter sets of each profile,
     with torch.optim names; they are also the only names the optimizer accepts. `torch_class` /
-    `keras_class` are called as `cls(params, **hparams)`.
+    `keras_class` are called as `cls(params, **hparams)`. The Keras ports' defaults are written
+    once, in their own signatures (`keras_defaults` reads them), plus the entry's
+    `keras_presets` (`momentum` is Keras SGD with momentum 0.9).
     """
 
     name: str
@@ -29,10 +38,14 @@ class OptimizerInfo:
     formula: str
     keras_formula: str
     torch_defaults: dict[str, Any] = field(hash=False)
-    keras_defaults: dict[str, Any] = field(hash=False)
     torch_class: type[torch.optim.Optimizer]
     keras_class: type[torch.optim.Optimizer]
     tags: tuple[str, ...] = ()
+    keras_presets: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    @property
+    def keras_defaults(self) -> dict[str, Any]:
+        return {**signature_defaults(self.keras_class), **self.keras_presets}
 
     def defaults(self, profile: Profile) -> dict[str, Any]:
         """A fresh copy of the profile's full hyperparameter set."""

@@ -25,6 +25,7 @@ import torch
 from torch import Tensor
 
 from optbench.optim.keras.base import Fused, KerasOptimizer, fusable, keras_constant
+from optbench.optim.kernels import fused_adamw
 
 
 class KerasAdam(KerasOptimizer):
@@ -68,21 +69,19 @@ class KerasAdam(KerasOptimizer):
         b1, b2 = group["betas"]
         kernel = math.sqrt(1 - b2**t) / (1 - b1**t)
         ratio = _keras_correction(group["betas"], t) / kernel
-        step = torch.full((), float(t), device=fused.params[0].device)
-        torch._fused_adamw_(
+        fused_adamw(
             fused.params,
             fused.grads,
             fused.buffers["momentum"],
             fused.buffers["velocity"],
             fused.buffers.get("velocity_hat", []),
-            [step] * len(fused.params),
+            t,
             lr=group["lr"] * ratio,
             beta1=b1,
             beta2=b2,
             weight_decay=keras_constant(group["weight_decay"]) / ratio,
             eps=group["eps"] / math.sqrt(1 - b2**t),
             amsgrad=group["amsgrad"],
-            maximize=False,
         )
 
     def update(self, p: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:

@@ -26,6 +26,7 @@ import torch
 from torch import Tensor
 
 from optbench.optim.hparam import raise_value_error
+from optbench.optim.kernels import fused_adagrad
 
 
 class KerasOptimizer(torch.optim.Optimizer):
@@ -111,19 +112,8 @@ class KerasOptimizer(torch.optim.Optimizer):
             state["step"] += 1
         for p in fused.params:
             self._decay(p, group)
-        # The kernel reads the step only for lr_decay, which is 0 here.
-        step = torch.full((), float(fused.states[0]["step"]))
-        torch._fused_adagrad_(
-            fused.params,
-            fused.grads,
-            fused.buffers[key],
-            [step] * len(fused.params),
-            lr=lr,
-            lr_decay=0.0,
-            weight_decay=0.0,  # Keras' decay is the decoupled one, applied above
-            eps=0.0,
-            maximize=False,
-        )
+        # Keras' decay is the decoupled one, applied above; the kernel's is off.
+        fused_adagrad(fused.params, fused.grads, fused.buffers[key], lr=lr)
 
     @staticmethod
     def _decay(p: Tensor, group: dict[str, Any]) -> None:
