@@ -1,4 +1,4 @@
-"""torch's fused kernels (optim/kernels.py) compute the plain rules written beside them, in
+"""torch's fused kernels (optim/torch_private.py) compute the plain rules written beside them, in
 float64, over several steps and tensors of several shapes."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from optbench.optim.kernels import adagrad_rule, adamw_rule, fused_adagrad, fused_adamw
+from optbench.optim.torch_private import adagrad_rule, adamw_rule, fused_adagrad, fused_adamw
 
 SHAPES = [(7, 5), (5,), (3, 2, 4)]
 

@@ -22,9 +22,9 @@ from optbench.data import Dataset
 from optbench.engine.batches import BatchOrder
 from optbench.engine.callbacks import Callback, NonFiniteLossGuard, TrialContext
 from optbench.engine.checkpoint import Checkpoint, save_checkpoint
-from optbench.engine.fast_step import unhooked_step
 from optbench.models import TASKS, LossInfo, Task, build_model
 from optbench.optim import build_optimizer
+from optbench.optim.torch_private import plain_step
 
 # The replica's own random stream starts from its seed, on a stream apart from the model's
 # initialisation (which also starts from the seed) and the batch order's generator.
@@ -36,7 +36,7 @@ class Replica:
     spec: TrialSpec
     model: nn.Module
     optimizer: torch.optim.Optimizer
-    step: Callable[[], object]  # optimizer.step, without torch's wrapper (engine/fast_step.py)
+    step: Callable[[], object]  # optimizer.step, without torch's wrappers (optim/torch_private)
     loss: LossInfo
     task: Task
     order: BatchOrder
@@ -134,7 +134,7 @@ def build_replica(
         spec=spec,
         model=model,
         optimizer=optimizer,
-        step=unhooked_step(optimizer),
+        step=plain_step(optimizer),
         loss=task.loss_info(spec.loss),
         order=order,
         ctx=ctx,

@@ -25,7 +25,7 @@ import torch
 from torch import Tensor
 
 from optbench.optim.keras.base import Fused, KerasOptimizer, fusable, keras_constant
-from optbench.optim.kernels import fused_adamw
+from optbench.optim.torch_private import fused_adamw
 
 
 class KerasAdam(KerasOptimizer):

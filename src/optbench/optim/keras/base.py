@@ -26,7 +26,7 @@ import torch
 from torch import Tensor
 
 from optbench.optim.hparam import raise_value_error
-from optbench.optim.kernels import fused_adagrad
+from optbench.optim.torch_private import fused_adagrad
 
 
 class KerasOptimizer(torch.optim.Optimizer):

@@ -1,4 +1,4 @@
-"""unhooked_step: optimizer.step without torch's wrapper, unless a hook or profiler needs it."""
+"""plain_step: optimizer.step without torch's wrappers, unless a hook or profiler needs them."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import torch.optim.optimizer as torch_optimizer
 from torch import nn
 
 from optbench.core.specs import OptimizerSpec
-from optbench.engine.fast_step import unhooked_step
 from optbench.optim import build_optimizer
+from optbench.optim.torch_private import plain_step
 
 OPTIMIZERS = [
     OptimizerSpec("adam", {}, "keras"),
@@ -23,7 +23,7 @@ def _trained(spec: OptimizerSpec, fast: bool, steps: int = 3) -> list[torch.Tens
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(6, 5), nn.Tanh(), nn.Linear(5, 3))
     optimizer = build_optimizer(spec, model.parameters())
-    step = unhooked_step(optimizer) if fast else optimizer.step
+    step = plain_step(optimizer) if fast else optimizer.step
     x, y = torch.randn(8, 6), torch.randint(0, 3, (8,))
     for _ in range(steps):
         optimizer.zero_grad()
@@ -49,7 +49,7 @@ def test_skips_the_wrapper_while_nothing_needs_it(monkeypatch: pytest.MonkeyPatc
     optimizer, weight = _optimizer()
     wrapper_calls = []  # the wrapper, and only it, calls _optimizer_step_code after the step
     monkeypatch.setattr(optimizer, "_optimizer_step_code", lambda: wrapper_calls.append(1))
-    unhooked_step(optimizer)()
+    plain_step(optimizer)()
     assert wrapper_calls == [] and not torch.equal(weight, torch.ones(3))
     optimizer.step()
     assert wrapper_calls == [1]
@@ -57,7 +57,7 @@ def test_skips_the_wrapper_while_nothing_needs_it(monkeypatch: pytest.MonkeyPatc
 
 def test_hooks_registered_later_still_run() -> None:
     optimizer, _ = _optimizer()
-    step = unhooked_step(optimizer)  # taken before any hook exists
+    step = plain_step(optimizer)  # taken before any hook exists
     calls: list[str] = []
     own = optimizer.register_step_pre_hook(lambda *_: calls.append("own pre"))
     post = optimizer.register_step_post_hook(lambda *_: calls.append("own post"))
@@ -75,7 +75,7 @@ def test_hooks_registered_later_still_run() -> None:
 
 def test_a_profiler_still_sees_the_step() -> None:
     optimizer, _ = _optimizer()
-    step = unhooked_step(optimizer)
+    step = plain_step(optimizer)
     with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
         step()
     names = {event.key for event in prof.key_averages()}
