@@ -1,4 +1,9 @@
-"""torch profile == torch.optim, step for step, in float64 (and the defaults are torch's own)."""
+"""torch profile == torch.optim, step for step, in float64 (and the defaults are torch's own).
+
+The reference is torch.optim's plain per-tensor implementation; optbench builds Adam, AdamW,
+SGD and Adagrad with their fused kernels (optim/torch_private.py) and steps without torch's
+wrappers, so this is also fused == plain.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import pytest
 import torch
 
 from optbench.optim import OPTIMIZERS, build_optimizer, parse_optimizer
+from optbench.optim.torch_private import FUSED
 
 STEPS = 60
 
@@ -99,7 +105,9 @@ def _train(model: torch.nn.Module, opt: torch.optim.Optimizer) -> list[torch.Ten
 def test_torch_profile_matches_torch_optim(text, torch_cls, kwargs):
     ours_model, ref_model = _mlp(0), _mlp(0)
     ours = build_optimizer(parse_optimizer(text), ours_model.parameters())
-    ref = torch_cls(ref_model.parameters(), **kwargs)
+    ref = torch_cls(ref_model.parameters(), **kwargs, foreach=False)  # the plain loop
+    if torch_cls in FUSED:
+        assert ours.defaults["fused"] is True
     ours_path, ref_path = _train(ours_model, ours), _train(ref_model, ref)
     for step, (a, b) in enumerate(zip(ours_path, ref_path, strict=True)):
         torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-14, msg=f"{text} step {step + 1}")
