@@ -14,6 +14,7 @@ from optbench.core.registry import Registry
 from optbench.optim import keras
 from optbench.optim.info import OptimizerInfo
 from optbench.optim.lars import LARS
+from optbench.optim.rmsprop import RMSprop
 
 OPTIMIZERS: Registry[OptimizerInfo] = Registry("optimizer")
 
@@ -135,7 +136,7 @@ _add(
             "momentum": 0.0,
             "centered": False,
         },
-        torch_class=torch.optim.RMSprop,
+        torch_class=RMSprop,  # torch.optim.RMSprop, on a fused kernel (optim/rmsprop.py)
         keras_class=keras.KerasRMSprop,
         tags=("adaptive",),
     )

@@ -3,9 +3,10 @@
 A torch upgrade that changes any of these is one file to fix; each part falls back to the
 public path when what it expects is not there.
 
-1. **Fused kernels** (`torch._fused_adamw_`, `torch._fused_adagrad_`): the Keras ports
-   (optim/keras/) step a whole parameter group in one kernel instead of six small operations
-   per tensor (~4× faster steps on the seed MLP). Beside each is the plain per-tensor rule it
+1. **Fused kernels** (`torch._fused_adam_`, `torch._fused_adamw_`, `torch._fused_adagrad_`):
+   the Keras ports (optim/keras/) and the torch profile's RMSprop (optim/rmsprop.py) step a
+   whole parameter group in one kernel instead of several small operations per tensor (~4×
+   faster steps on the seed MLP). Beside each is the plain per-tensor rule it
    computes; tests/optim/test_optim_kernels.py checks kernel against rule in float64.
 2. **The step without its wrapper** (`plain_step`): torch.optim wraps every `step` in a
    profiler range and hook look-ups (~16 µs of a ~60 µs Adam step), and torch.optim's own
@@ -89,6 +90,39 @@ def adamw_rule(
         v = v_max
     denominator = (v.sqrt() / (1 - beta2**step) ** 0.5).add_(eps)
     p.addcdiv_(m, denominator, value=-lr / (1 - beta1**step))
+
+
+def fused_adam(
+    params: Sequence[Tensor],
+    grads: Sequence[Tensor],
+    exp_avgs: Sequence[Tensor],
+    exp_avg_sqs: Sequence[Tensor],
+    step: int,
+    *,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+) -> None:
+    """One Adam step of every tensor (no weight decay, no amsgrad), in place: AdamW's rule with
+    wd = 0 (see `adamw_rule`). `exp_avgs` may be the gradients themselves when β₁ = 0 (the
+    average is then the gradient: RMSprop, optim/rmsprop.py)."""
+    count = torch.full((), float(step), device=params[0].device)
+    torch._fused_adam_(
+        list(params),
+        list(grads),
+        list(exp_avgs),
+        list(exp_avg_sqs),
+        [],
+        [count] * len(params),
+        lr=lr,
+        beta1=beta1,
+        beta2=beta2,
+        weight_decay=0.0,
+        eps=eps,
+        amsgrad=False,
+        maximize=False,
+    )
 
 
 def fused_adagrad(

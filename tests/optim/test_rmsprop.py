@@ -1,0 +1,77 @@
+"""The torch profile's RMSprop (optim/rmsprop.py): torch.optim.RMSprop's rule on torch's fused
+Adam kernel — equal to torch's loop in float64 (rule) and float32 (round-off), taken only where
+the rule allows, with torch's state so checkpoints stay interchangeable."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from optbench.optim import build_optimizer, parse_optimizer
+from optbench.optim import rmsprop as ours
+
+SHAPES = [(7, 5), (5,), (3, 2, 4)]
+
+
+def _grads(step: int, dtype: torch.dtype) -> list[torch.Tensor]:
+    g = torch.Generator().manual_seed(step)
+    return [torch.randn(s, generator=g, dtype=dtype) for s in SHAPES]
+
+
+def _pair(dtype, **hparams):
+    start = [t.requires_grad_() for t in _grads(0, dtype)]
+    mine = [t.detach().clone().requires_grad_() for t in start]
+    theirs = [t.detach().clone().requires_grad_() for t in start]
+    return (
+        mine,
+        ours.RMSprop(mine, **hparams),
+        theirs,
+        torch.optim.RMSprop(theirs, **hparams, foreach=False),
+    )
+
+
+def _run(mine, opt, theirs, ref, dtype, steps=60, direct=False):
+    for step in range(1, steps + 1):
+        for a, b, g in zip(mine, theirs, _grads(step, dtype), strict=True):
+            a.grad, b.grad = g.clone(), g.clone()
+        if direct:  # the fused path itself, in float64, where step() takes torch's loop
+            with torch.no_grad():
+                opt._step_group(opt.param_groups[0])
+        else:
+            opt.step()
+        ref.step()
+
+
+def test_the_fused_rule_is_torchs_rule_in_float64():
+    mine, opt, theirs, ref = _pair(torch.float64, lr=0.01, alpha=0.9, eps=1e-6)
+    _run(mine, opt, theirs, ref, torch.float64, direct=True)
+    for a, b in zip(mine, theirs, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-15)
+
+
+def test_float32_takes_the_fused_kernel_and_agrees_to_round_off(monkeypatch):
+    calls = []
+    real = ours.fused_adam
+    monkeypatch.setattr(ours, "fused_adam", lambda *a, **k: calls.append(1) or real(*a, **k))
+    mine, opt, theirs, ref = _pair(torch.float32, lr=0.01)
+    _run(mine, opt, theirs, ref, torch.float32)
+    assert len(calls) == 60
+    for a, b in zip(mine, theirs, strict=True):
+        torch.testing.assert_close(a, b, rtol=2e-5, atol=2e-6)
+    assert set(opt.state_dict()["state"][0]) == set(ref.state_dict()["state"][0])
+
+
+@pytest.mark.parametrize(
+    "hparams", [{"momentum": 0.5}, {"centered": True}, {"weight_decay": 0.01}]
+)
+def test_other_variants_take_torchs_loop(monkeypatch, hparams):
+    monkeypatch.setattr(ours, "fused_adam", lambda *a, **k: pytest.fail("fused path taken"))
+    mine, opt, theirs, ref = _pair(torch.float32, lr=0.01, **hparams)
+    _run(mine, opt, theirs, ref, torch.float32, steps=5)
+    for a, b in zip(mine, theirs, strict=True):
+        assert torch.equal(a, b)
+
+
+def test_the_torch_profile_builds_it():
+    p = torch.nn.Parameter(torch.zeros(3))
+    assert isinstance(build_optimizer(parse_optimizer("rmsprop"), [p]), ours.RMSprop)
