@@ -128,20 +128,6 @@ def check_groups(reference: ReferenceSpec | None, groups: list[str], problems: l
             )
 
 
-def reference_to_table(reference: dict[str, Any]) -> dict[str, Any]:
-    """A stored reference (`StudySpec.to_dict()` form) back in study-file form."""
-    table: dict[str, Any] = {"source": reference["source"]}
-    if reference.get("url"):
-        table["url"] = reference["url"]
-    if reference.get("conditions"):
-        table["conditions"] = dict(reference["conditions"])
-    table["results"] = {
-        r["group"]: {**r["metrics"], **({"note": r["note"]} if r.get("note") else {})}
-        for r in reference["results"]
-    }
-    return table
-
-
 def _unknown(
     table: dict[str, Any], known: tuple[str, ...], prefix: str, problems: list[str]
 ) -> None:

@@ -11,20 +11,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
 from optbench.core.errors import ConfigError, OptbenchError
 from optbench.core.imports import is_reference
 from optbench.core.registry import suggest
 from optbench.core.specs import DatasetSpec, HeadSpec, ModelSpec, OptimizerSpec, StudySpec
+from optbench.core.study_toml import study_dict_to_toml
 from optbench.data import DATASETS
 from optbench.models import HEAD_ACTIVATIONS, LOSSES, MODELS, validate_model
 from optbench.optim import expand_optimizer_grid, parse_optimizer, resolve_optimizer
 from optbench.plan.expand import expand
-from optbench.plan.reference import check_groups, parse_reference, reference_to_table
+from optbench.plan.reference import check_groups, parse_reference
 from optbench.plan.user_code import (
-    FACTORY_KEYS,
-    LOADER_KEYS,
     factory_model,
     is_factory_reference,
     loader_dataset,
@@ -431,35 +428,4 @@ def _device(value: Any, problems: list[str]) -> str:
 
 def study_to_toml(study: StudySpec) -> str:
     """The study in study-file form: `optbench run config.toml` runs it again."""
-    raw = study.to_dict()
-    dataset = raw.pop("dataset")
-    options = dataset.pop("options")
-    if dataset.get("loader"):  # the loader's arguments, as the study file writes them
-        dataset = {k: dataset[k] for k in LOADER_KEYS if dataset.get(k) is not None}
-        dataset["kwargs"] = options
-    else:
-        dataset.update(options)
-    raw["dataset"] = dataset
-    model = raw["model"]
-    if model.get("factory"):
-        raw["model"] = {k: model[k] for k in FACTORY_KEYS if k != "kwargs"}
-        raw["model"]["kwargs"] = dict(model["kwargs"])
-    else:
-        for key in ("factory", "kwargs", "source"):
-            model.pop(key, None)
-    for key in ("loss_source",):
-        raw.pop(key, None)
-    raw["optimizers"] = [
-        {"name": o["name"], "profile": o["profile"], **o["hparams"]} for o in raw["optimizers"]
-    ]
-    if raw.get("reference") is not None:
-        raw["reference"] = reference_to_table(raw["reference"])
-    return tomli_w.dumps(_drop_none(raw))
-
-
-def _drop_none(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _drop_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list | tuple):
-        return [_drop_none(v) for v in value]
-    return value
+    return study_dict_to_toml(study.to_dict())

@@ -38,10 +38,8 @@ from optbench.core.imports import (
 )
 from optbench.core.registry import suggest
 from optbench.core.specs import DatasetSpec, ModelSpec, freeze
+from optbench.core.study_toml import FACTORY_KEYS, LOADER_KEYS
 from optbench.models import FACTORY, MODELS, TASKS
-
-FACTORY_KEYS = ("factory", "kwargs", "init", "name")
-LOADER_KEYS = ("loader", "kwargs", "name", "train_size", "test_size")
 
 
 def is_factory_reference(text: str) -> bool:

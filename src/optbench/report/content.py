@@ -11,11 +11,9 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
-
-import tomli_w
 
 from optbench.core.specs import Finding
+from optbench.core.study_toml import study_dict_to_toml
 from optbench.plots import PALETTE, seed_note
 from optbench.report import format as fmt
 from optbench.report.analysis import Analysis, GroupStats, WorkloadAnalysis, compared
@@ -425,10 +423,12 @@ def _ranking(doc: Document, ctx: _Ctx) -> None:
     if not any(w.ranking for w in ctx.analysis.workloads):
         return
     doc.section("Ranking", "ranking")
+    w = next(w for w in ctx.analysis.workloads if w.ranking)
+    order = "" if w.task.primary.higher_is_better else ", lowest first"
     doc.add(
         Paragraph(
-            "Ordered by the mean final test score (accuracy; R² for regression; perplexity, "
-            "lowest first, for a language model). *Mean rank* ranks the optimizers on each seed "
+            f"Ordered by mean final {fmt.metric_name(w.score)}{order}. "
+            "*Mean rank* ranks the optimizers on each seed "
             "that every optimizer finished (1 = best, ties share) and averages over those "
             "seeds; *best on* counts the seeds an optimizer won. *Versus the best* is the paired "
             "comparison with the first row: a lower rank that is not distinguishable from the "
@@ -652,6 +652,7 @@ def _trials(doc: Document, ctx: _Ctx) -> None:
     for f in ctx.view.findings:
         counts[f["trial_id"]] += 1
     rows = []
+    score = primary_tag(ctx.view.trials[0].task) if ctx.view.trials else "val/acc"
     for t in ctx.view.trials:
         score = primary_tag(t.task)
         acc = t.final.get(score) if t.epochs else None
@@ -676,8 +677,8 @@ def _trials(doc: Document, ctx: _Ctx) -> None:
         "Epochs",
         "Init fingerprint",
         "Digest",
-        "Test score",
-        "Best test score (epoch)",
+        _short(score),
+        f"Best {_short(score).lower()} (epoch)",
         "Findings",
         "Note",
     )
@@ -753,29 +754,8 @@ def _config(doc: Document, ctx: _Ctx) -> None:
             "The resolved study, as stored (`optbench run config.toml` runs it again; finished "
             "trials are skipped):"
         ),
-        Code(study_toml(ctx.view.config), "toml", "config.toml"),
+        Code(study_dict_to_toml(ctx.view.config).rstrip("\n"), "toml", "config.toml"),
     )
-
-
-def study_toml(config: dict[str, Any]) -> str:
-    """The stored study (StudySpec as a dict) in study-file form, like `config.toml`."""
-    raw = dict(config)
-    dataset = dict(raw.pop("dataset", {}))
-    dataset.update(dataset.pop("options", {}) or {})
-    raw["dataset"] = dataset
-    raw["optimizers"] = [
-        {"name": o["name"], "profile": o["profile"], **o["hparams"]}
-        for o in raw.get("optimizers", [])
-    ]
-    return tomli_w.dumps(_drop_none(raw)).rstrip("\n")
-
-
-def _drop_none(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _drop_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list | tuple):
-        return [_drop_none(v) for v in value]
-    return value
 
 
 def _environment(doc: Document, ctx: _Ctx) -> None:
