@@ -10,6 +10,34 @@ import torch
 
 from optbench.core.specs import DatasetSpec
 
+# The quick loop, `pytest -m "not slow"`: whole-program runs — studies started and killed in
+# subprocesses, clusters, browsers, compilers, fresh interpreters timed for their imports —
+# are slow by where they live; the unit tests elsewhere exercise every module. CI (and the
+# README's test command) run everything.
+SLOW_FOLDERS = {"e2e", "resume", "gpu"}
+SLOW_FILES = {
+    "test_ray_executor.py",
+    "test_html_chromium.py",
+    "test_startup.py",
+    "test_console_script.py",
+    "test_native_step.py",
+    "test_reproducible.py",
+    "test_report_preload.py",
+    "test_markdown_renders.py",
+    "test_fanout.py",
+    "test_thread_policy.py",
+    "test_optim_build.py",
+    "test_suite.py",
+    "test_examples.py",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = Path(str(item.fspath))
+        if path.name in SLOW_FILES or SLOW_FOLDERS & set(path.parts):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(autouse=True)
 def _one_thread() -> None:
