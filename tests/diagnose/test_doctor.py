@@ -86,21 +86,26 @@ def test_a_tuning_grid_that_is_too_narrow_is_named(capsys, monkeypatch, tmp_path
 HERE = Path(__file__).resolve().parent
 
 
-def study_file(tmp_path: Path, task: str, loader: str, factory: str, **kwargs: object) -> Path:
-    """A study of `task` on the suite's data loader and a user-written model, by reference."""
-    args = ", ".join(f"{k} = {str(v).lower() if isinstance(v, bool) else repr(v)}"
-                     for k, v in kwargs.items())  # fmt: skip
-    data_args, model_args = (args, "") if loader == "diabetes" and "scale" in args else ("", args)
+def study_file(
+    tmp_path: Path, task: str, loader: str, factory: str, data: str = "", **model: object
+) -> Path:
+    """A study of `task` on the suite's data loader (its arguments `data`, TOML) and a
+    user-written model (its arguments `model`), both by reference."""
+    kwargs = ", ".join(f"{k} = {toml(v)}" for k, v in model.items())
     path = tmp_path / f"{task}.toml"
     path.write_text(
         f'name = "{task}"\ntask = "{task}"\nepochs = 1\nbatch_size = 32\nseeds = [0]\n'
         f'[dataset]\nname = "{loader}"\nloader = "{HERE / "suite_data.py"}:{loader}"\n'
-        + (f"kwargs = {{ {data_args} }}\n" if data_args else "")
+        + (f"kwargs = {{ {data} }}\n" if data else "")
         + f'[model]\nfactory = "{HERE / "user_modules.py"}:{factory}"\n'
-        + (f"kwargs = {{ {model_args} }}\n" if model_args else "")
+        + (f"kwargs = {{ {kwargs} }}\n" if kwargs else "")
         + '[[optimizers]]\nname = "adam"\n'
     )
     return path
+
+
+def toml(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else f'"{value}"'
 
 
 @pytest.mark.parametrize(
@@ -126,9 +131,9 @@ def test_healthy_regression_and_language_model_studies_exit_0(
 
 def test_raw_targets_and_a_sigmoid_regression_head_are_named(capsys, monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("OPTBENCH_CACHE", str(tmp_path))
-    study = study_file(tmp_path, "regression", "diabetes", "mlp", head="sigmoid")
-    text = study.read_text().replace("[model]", "kwargs = { scale_targets = false }\n[model]")
-    study.write_text(text)
+    study = study_file(
+        tmp_path, "regression", "diabetes", "mlp", data="scale_targets = false", head="sigmoid"
+    )
     assert run(["doctor", str(study)]) == 1
     out = capsys.readouterr().out
     assert "data.unscaled_targets" in out and "head.range_mismatch" in out

@@ -52,8 +52,9 @@ class History(Callback):
         self.loss, self.classes = ctx.spec.loss, ctx.num_classes
         self.task_name = ctx.spec.task
         chance, initial = trial_chance(ctx)
-        task = task_for(self.loss, self.classes, self.task_name, chance_loss=chance,
-                        initial_loss=initial)  # fmt: skip
+        task = task_for(
+            self.loss, self.classes, self.task_name, chance_loss=chance, initial_loss=initial
+        )
         self.chance, self.expected = task.chance_loss, task.initial_loss
 
     @property
@@ -61,8 +62,13 @@ class History(Callback):
         """The trial's task (chance levels, metric), once the trial has started."""
         if self.loss is None:
             return None
-        return task_for(self.loss, self.classes, self.task_name, chance_loss=self.chance,
-                        initial_loss=self.expected)  # fmt: skip
+        return task_for(
+            self.loss,
+            self.classes,
+            self.task_name,
+            chance_loss=self.chance,
+            initial_loss=self.expected,
+        )
 
     def on_epoch_end(self, ctx: TrialContext, record: EpochRecord) -> list[Finding]:
         if self.loss is None:  # a resumed trial skips on_trial_start

@@ -553,8 +553,9 @@ _REACH = {
 # A regression head is squashed when at least this share of the batch's targets lies outside
 # what it can output: such targets cannot be fitted at all, and pull the outputs to the edge
 # of the range where the activation's gradient vanishes. Standardised diabetes targets: 56%
-# below 0 (out of a sigmoid's or ReLU's reach), 41% beyond ±1 (a tanh's), 21% above 1. A ReLU head on all-positive targets (prices,
-# counts) or a sigmoid on targets scaled to [0, 1] reaches every target and is fine.
+# below 0 (out of a sigmoid's or ReLU's reach), 41% beyond ±1 (a tanh's), 21% above 1. A ReLU
+# head on all-positive targets (prices, counts) or a sigmoid on targets scaled to [0, 1]
+# reaches every target and is fine. 5% leaves room for a few outliers beyond a chosen range.
 SQUASHED_SHARE = 0.05
 
 
