@@ -8,9 +8,10 @@
 1. The suite of tests/diagnose/diagnose_suite.py: every deliberately faulty setup must raise the
    finding that names its cause within its epoch budget, as a root cause (not grouped under
    another finding) — the detection rate; every healthy setup must raise no warning or error
-   — the false-positive rate. Both are also given per finding code: how many setups expect
-   the code (as their cause or as a symptom), how many raised it, how many as a root, and
-   how many healthy setups raised it.
+   — the false-positive rate. Both are also given per task (classification, binary,
+   regression, language model; and how many setups use a user-written model) and per finding
+   code: how many setups expect the code (as their cause or as a symptom), how many raised
+   it, how many as a root, and how many healthy setups raised it.
 2. Overhead on the seed study's model: Fashion-MNIST (60,000 train / 10,000 test, Debian's
    dataset-fashion-mnist), mlp:128 with Keras init, batch 64, Keras-default Adam, one thread.
    The same trial runs with and without the monitors, interleaved (off, on, off, on, …) so
@@ -188,6 +189,39 @@ def report(faulty: list[Outcome], healthy: list[Outcome], overhead: dict | None)
     return "\n".join(lines)
 
 
+TASKS = ("classification", "binary", "regression", "language_model")
+
+
+def per_task(faulty: list[Outcome], healthy: list[Outcome]) -> list[str]:
+    """A Markdown table: per task, faulty setups whose cause was named and healthy setups
+    that raised a warning or error (with how many of each use a user-written model)."""
+    rows = [
+        "| task | faulty: cause named | of them user-written models | healthy: warning or error "
+        "| of them user-written models |",
+        "|---|--:|--:|--:|--:|",
+    ]
+    for task in TASKS:
+        bad = [o for o in faulty if o.setup.task == task]
+        good = [o for o in healthy if o.setup.task == task]
+        user_bad = [o for o in bad if o.setup.user_written]
+        user_good = [o for o in good if o.setup.user_written]
+        rows.append(
+            f"| {task} | {sum(o.passed for o in bad)}/{len(bad)} | "
+            f"{sum(o.passed for o in user_bad)}/{len(user_bad)} | "
+            f"{sum(bool(o.alarms()) for o in good)}/{len(good)} | "
+            f"{sum(bool(o.alarms()) for o in user_good)}/{len(user_good)} |"
+        )
+    rows.append(
+        f"| all | {sum(o.passed for o in faulty)}/{len(faulty)} | "
+        f"{sum(o.passed for o in faulty if o.setup.user_written)}/"
+        f"{sum(o.setup.user_written for o in faulty)} | "
+        f"{sum(bool(o.alarms()) for o in healthy)}/{len(healthy)} | "
+        f"{sum(bool(o.alarms()) for o in healthy if o.setup.user_written)}/"
+        f"{sum(o.setup.user_written for o in healthy)} |"
+    )
+    return rows
+
+
 def per_code(faulty: list[Outcome], healthy: list[Outcome]) -> list[str]:
     """A Markdown table: per finding code, detection among the setups that expect it and
     false alarms among the healthy setups."""
@@ -267,6 +301,10 @@ def markdown(faulty: list[Outcome], healthy: list[Outcome], overhead: dict | Non
             "",
             report(faulty, healthy, overhead),
             "",
+            "## Per task",
+            "",
+            *per_task(faulty, healthy),
+            "",
             "## Per finding code",
             "",
             *per_code(faulty, healthy),
@@ -299,7 +337,7 @@ def main() -> None:
     print()
     print(report(faulty, healthy, overhead))
     if faulty or healthy:
-        print("\n".join(["", *per_code(faulty, healthy)]))
+        print("\n".join(["", *per_task(faulty, healthy), "", *per_code(faulty, healthy)]))
     if args.markdown:
         cmd = "python benchmarks/monitors.py " + " ".join(sys.argv[1:])
         args.markdown.write_text(markdown(faulty, healthy, overhead, cmd.strip()), encoding="utf-8")

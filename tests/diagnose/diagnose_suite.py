@@ -5,8 +5,14 @@ it must raise; each healthy setup (different models, optimizers, datasets) must 
 warning or error. Shared by tests/diagnose and benchmarks/monitors.py.
 
 A fault lives in the data (`data`), the initial weights (`weights`), a user-written module
-(`module`, swapped in for the registry's model), weights carried over from an earlier run
+(`module`, swapped in for the registry's model, or a factory handed over by reference as a
+study file does: `user("mlp", head="sigmoid")`), weights carried over from an earlier run
 (`pretrain`), or the optimizer settings.
+
+Four tasks: classification (digits, Fashion-MNIST), binary (the t-shirt/shirt pair, trained
+as two classes with the head and loss under test: the homework's Q4), regression
+(scikit-learn's diabetes data) and next-character prediction (Python's standard library
+sources); the last two come through data loaders (suite_data.py), as a user's data would.
 """
 
 from __future__ import annotations
@@ -59,6 +65,7 @@ from optbench.engine import KeepFinalWeights, TrainOptions, train_trial
 from optbench.models import build_model
 from optbench.optim import parse_optimizer
 
+HERE = Path(__file__).resolve().parent
 DIGITS = DatasetSpec("digits")
 DIGITS_RAW = DatasetSpec("digits", scale=False)
 FASHION = DatasetSpec("fashion-mnist", train_size=3000, test_size=1000)
@@ -67,6 +74,9 @@ FASHION_SHIRTS = DatasetSpec(
     "fashion-mnist", train_size=2000, test_size=500, options={"classes": ["shirt", "t-shirt"]}
 )
 HAVE_FASHION = Path(DEBIAN_DIR).is_dir()
+DIABETES = DatasetSpec("diabetes", loader=f"{HERE / 'suite_data.py'}:diabetes")
+DIABETES_RAW = replace(DIABETES, options={"scale_targets": False})
+TEXT = DatasetSpec("python-text", loader=f"{HERE / 'suite_data.py'}:python_text")
 MLP64 = ModelSpec(hidden=(64,))
 WARNING_OR_ERROR = ("warning", "error")
 
@@ -95,11 +105,22 @@ class Setup:
     pretrain: str | None = None  # train with this optimizer first and start from its weights
     stop_on: tuple[str, ...] = ("train.nan_loss",)
     also: tuple[str, ...] = ()
-    task: str = "classification"  # or "binary" (issue 18 adds regression, language modelling)
+    task: str = "classification"  # or "binary", "regression", "language_model"
 
     @property
     def needs_fashion(self) -> bool:
         return self.dataset.name == "fashion-mnist"
+
+    @property
+    def engine_task(self) -> str:
+        """The task the engine trains: the binary setups are the homework's 2-class heads,
+        trained as 2-class classification with the head and loss under test."""
+        return self.task if self.task in ("regression", "language_model") else "classification"
+
+    @property
+    def user_written(self) -> bool:
+        """The model is the user's own module (swapped in, or built by a factory)."""
+        return self.module is not None or self.model.factory is not None
 
 
 @dataclass
@@ -151,6 +172,33 @@ SHIRTS_RAW = replace(FASHION_SHIRTS, scale=False)
 def head(units: int | None, activation: str, hidden: tuple[int, ...] = (64,)) -> ModelSpec:
     """The registry MLP with a given output layer (Q4's heads)."""
     return ModelSpec(hidden=hidden, head_units=units, head_activation=activation)
+
+
+def user(factory: str, **kwargs: Any) -> ModelSpec:
+    """A user-written model from user_modules.py, by reference (`[model] factory = …`)."""
+    return ModelSpec(
+        name="factory",
+        factory=f"{HERE / 'user_modules.py'}:{factory}",
+        kwargs=tuple(kwargs.items()),
+    )
+
+
+def regression(name: str, expect: str | None, **kwargs: Any) -> Setup:
+    """A diabetes regression setup (MSE by default, 12 batches of 32 an epoch)."""
+    defaults: dict[str, Any] = {"dataset": DIABETES, "loss": "mse", "task": "regression"}
+    return Setup(name, expect, **{**defaults, **kwargs})
+
+
+def language_model(name: str, expect: str | None, **kwargs: Any) -> Setup:
+    """A next-character setup on Python sources (1,686 sequences of 32 characters, 86
+    characters; 53 batches of 32 an epoch), a user-written model by default."""
+    defaults: dict[str, Any] = {
+        "dataset": TEXT,
+        "model": user("char_transformer"),
+        "optimizer": "adamw:lr=0.003",
+        "task": "language_model",
+    }
+    return Setup(name, expect, **{**defaults, **kwargs})
 
 
 FAULTY: tuple[Setup, ...] = (
@@ -491,6 +539,150 @@ FAULTY: tuple[Setup, ...] = (
         within=40,
         task="binary",
     ),
+    # -- a user-written classifier handed over by reference (issue 18) ---------------------
+    Setup(
+        "user-factory-softmax-into-cross-entropy",
+        "head.double_activation",
+        model=user("mlp", head="softmax"),
+        epochs=1,
+        within=0,
+    ),
+    # -- regression: diabetes ---------------------------------------------------------------
+    regression(
+        "regression-raw-targets-adam",
+        "data.unscaled_targets",
+        dataset=DIABETES_RAW,
+        epochs=2,
+        within=-1,
+        also=("grad.exploding",),
+    ),
+    regression(
+        "regression-raw-targets-sgd",
+        "data.unscaled_targets",
+        dataset=DIABETES_RAW,
+        optimizer="sgd:lr=0.01",
+        epochs=1,
+        within=-1,
+        also=("train.nan_loss",),
+    ),
+    regression(
+        "regression-user-sigmoid-head",
+        "head.range_mismatch",
+        model=user("mlp", head="sigmoid"),
+        epochs=2,
+        within=0,
+    ),
+    regression(
+        "regression-user-relu-head-tanh",
+        "head.range_mismatch",
+        model=user("mlp", activation="tanh", head="relu"),
+        optimizer="rmsprop:lr=0.001",
+        epochs=2,
+        within=0,
+    ),
+    regression(
+        "regression-shuffled-targets",
+        "data.labels_unrelated",
+        data=shuffled_labels,
+        optimizer="sgd:lr=0.01",
+        epochs=7,
+        within=-1,
+        also=("train.at_chance", "train.not_decreasing"),
+    ),
+    regression(
+        "regression-sgd-lr0.3-diverges",
+        "train.diverged",
+        optimizer="sgd:lr=0.3",
+        epochs=2,
+        within=1,
+    ),
+    regression(
+        "regression-sgd-lr1e-7-frozen",
+        "opt.update_ratio_low",
+        optimizer="sgd:lr=1e-7",
+        epochs=3,
+        within=2,
+        also=("train.loss_frozen",),
+    ),
+    regression(
+        "regression-reused-trained-model",
+        "init.loss_too_low",
+        pretrain="adam:lr=0.01",
+        epochs=1,
+        within=0,
+    ),
+    regression(
+        "regression-negative-bias-dying-relu",
+        "act.dying_relu",
+        weights=hidden_bias(-10.0),
+        epochs=2,
+        within=1,
+        also=("head.constant_output",),
+    ),
+    regression(
+        "regression-60-patients-memorised",
+        "val.overfitting",
+        model=ModelSpec(hidden=(256, 256)),
+        optimizer="adam:lr=0.003",
+        data=first(60),
+        epochs=12,
+        batch_size=16,
+        within=12,
+    ),
+    # -- language modelling: Python sources, character level ----------------------------------
+    language_model(
+        "lm-user-transformer-no-causal-mask",
+        "model.sees_future",
+        model=user("char_transformer", causal=False),
+        epochs=1,
+        within=0,
+    ),
+    language_model(
+        "lm-user-softmax-into-cross-entropy",
+        "head.double_activation",
+        model=user("char_transformer", head="softmax"),
+        epochs=3,
+        within=0,
+        also=("train.loss_frozen",),
+    ),
+    language_model(
+        "lm-shuffled-targets",
+        "data.labels_unrelated",
+        data=shuffled_labels,
+        epochs=6,
+        within=-1,
+        also=("train.at_chance",),
+    ),
+    language_model(
+        "lm-adam-lr1-diverges", "train.diverged", optimizer="adam:lr=1", epochs=2, within=1
+    ),
+    language_model(
+        "lm-user-conv-sgd-lr1e-7-frozen",
+        "opt.update_ratio_low",
+        model=user("conv_lm"),
+        optimizer="sgd:lr=1e-7",
+        epochs=2,
+        within=2,
+        also=("train.loss_frozen",),
+    ),
+    language_model(
+        "lm-reused-trained-model",
+        "init.loss_too_low",
+        model=user("conv_lm"),
+        pretrain="adam:lr=0.003",
+        optimizer="adam:lr=0.003",
+        epochs=1,
+        within=0,
+    ),
+    language_model(
+        "lm-48-sequences-memorised",
+        "val.overfitting",
+        model=user("gru_lm", width=128),
+        optimizer="adam:lr=0.01",
+        data=first(48),
+        epochs=14,
+        within=14,
+    ),
 )
 
 HEALTHY: tuple[Setup, ...] = (
@@ -606,6 +798,48 @@ HEALTHY: tuple[Setup, ...] = (
         batch_size=64,
         task="binary",
     ),
+    # -- regression -----------------------------------------------------------------------------
+    regression("regression-adam-20-epochs", None, epochs=20),
+    regression(
+        "regression-sgd-32-units",
+        None,
+        model=ModelSpec(hidden=(32,)),
+        optimizer="sgd:lr=0.01",
+        epochs=20,
+    ),
+    regression("regression-mae-adam", None, loss="mae", epochs=15),
+    regression("regression-huber-adamw", None, loss="huber", optimizer="adamw", epochs=15),
+    regression("regression-user-residual-adam", None, model=user("residual_regressor"), epochs=15),
+    regression(
+        "regression-user-tanh-momentum",
+        None,
+        model=user("mlp", activation="tanh"),
+        optimizer="momentum:lr=0.01",
+        epochs=15,
+    ),
+    regression(
+        "regression-rmsprop-keras-tanh",
+        None,
+        model=ModelSpec(hidden=(64, 64), activation="tanh", init="keras"),
+        optimizer="rmsprop",
+        profile="keras",
+        epochs=15,
+    ),
+    # -- language modelling ---------------------------------------------------------------------
+    language_model("lm-user-transformer-adamw", None, epochs=8),
+    language_model(
+        "lm-user-transformer-2-layers-adam",
+        None,
+        model=user("char_transformer", layers=2),
+        optimizer="adam:lr=0.001",
+        epochs=4,
+    ),
+    language_model(
+        "lm-user-conv-adam", None, model=user("conv_lm"), optimizer="adam:lr=0.003", epochs=6
+    ),
+    language_model(
+        "lm-user-gru-rmsprop", None, model=user("gru_lm"), optimizer="rmsprop:lr=0.003", epochs=6
+    ),
 )
 
 
@@ -622,7 +856,9 @@ class Datasets:
     def get(self, setup: Setup) -> Dataset:
         key = repr(setup.dataset)
         if key not in self._loaded:
-            self._loaded[key] = load_dataset(setup.dataset, self.cache_dir, allow_download=False)
+            self._loaded[key] = load_dataset(
+                setup.dataset, self.cache_dir, allow_download=False, task=setup.engine_task
+            )
         data = self._loaded[key]
         return setup.data(data) if setup.data else data
 
@@ -636,6 +872,7 @@ def trial_spec(setup: Setup, optimizer: str | None = None) -> TrialSpec:
         epochs=setup.epochs,
         batch_size=setup.batch_size,
         loss=setup.loss,
+        task=setup.engine_task,
     )
 
 
@@ -669,7 +906,7 @@ def _initial_state(setup: Setup, spec: TrialSpec, data: Dataset) -> dict[str, An
             pass
         return keep.state
     if setup.weights is not None:
-        model = build_model(spec.model, data.input_shape, data.num_classes, seed=spec.seed)
+        model = build_model(spec.model, data.input_shape, data.num_outputs, seed=spec.seed)
         setup.weights(model)
         return model.state_dict()
     return None

@@ -1,8 +1,9 @@
-"""Static data checks: unscaled inputs and imbalanced labels, from the data alone."""
+"""Static data checks: unscaled inputs and imbalanced labels, from the data alone; per task."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import torch
 from hypothesis import given
@@ -63,3 +64,44 @@ def test_imbalance_is_flagged_exactly_at_the_ratio(counts: list[int]) -> None:
     flagged = bool(check_label_balance(data))
     expected = sum(counts) > 0 and max(counts) >= IMBALANCE_RATIO * min(counts)
     assert flagged == expected
+
+
+# -- regression and language models: the checks as their task reads the data -----------------
+
+
+def _loaded(tmp_path, loader: str, task: str, **options):
+    here = Path(__file__).resolve().parent
+    spec = DatasetSpec(loader, loader=f"{here / 'suite_data.py'}:{loader}", options=options)
+    return load_dataset(spec, tmp_path, task=task)
+
+
+def _shuffled(data):
+    perm = torch.randperm(len(data.train.y), generator=torch.Generator().manual_seed(0))
+    return replace(data, train=Split(data.train.x, data.train.y[perm]))
+
+
+def test_standardised_diabetes_is_clean(tmp_path) -> None:
+    assert check_data(_loaded(tmp_path, "diabetes", "regression")) == []
+
+
+def test_raw_regression_targets_are_flagged(tmp_path) -> None:
+    data = _loaded(tmp_path, "diabetes", "regression", scale_targets=False)
+    (found,) = check_data(data)
+    assert found.code == "data.unscaled_targets" and found.severity == "warning"
+    assert "[25, 346]" in found.message
+
+
+def test_shuffled_regression_targets_are_unrelated_to_the_inputs(tmp_path) -> None:
+    data = _shuffled(_loaded(tmp_path, "diabetes", "regression"))
+    # Before: only class labels were checked, so a regression's shuffled targets got nothing.
+    assert [f.code for f in check_data(data)] == ["data.labels_unrelated"]
+
+
+def test_real_text_is_clean_and_token_ids_are_not_values(tmp_path) -> None:
+    assert check_data(_loaded(tmp_path, "python_text", "language_model")) == []
+
+
+def test_shuffled_next_tokens_are_unrelated_to_the_inputs(tmp_path) -> None:
+    data = _shuffled(_loaded(tmp_path, "python_text", "language_model"))
+    (found,) = check_data(data)
+    assert found.code == "data.labels_unrelated" and "nats" in found.message

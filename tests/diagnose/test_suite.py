@@ -48,12 +48,28 @@ def test_suite_is_large_enough_and_covers_every_symptom() -> None:
 
 def test_suite_spans_tasks_and_user_written_modules() -> None:
     for group in (FAULTY, HEALTHY):
-        assert any(s.task == "binary" for s in group) and any(
-            s.task == "classification" for s in group
-        )
-        assert sum(s.module is not None for s in group) >= 3
+        tasks = {s.task for s in group}
+        assert tasks == {"classification", "binary", "regression", "language_model"}
+        assert sum(s.user_written for s in group) >= 3
     heads = {s.model.head_activation for s in FAULTY + HEALTHY}
     assert {"linear", "sigmoid", "softmax", "tanh"} <= heads
+
+
+def test_regression_and_language_models_have_their_own_faults_and_healthy_runs() -> None:
+    new_tasks = ("regression", "language_model")
+    faulty = [s for s in FAULTY if s.task in new_tasks]
+    healthy = [s for s in HEALTHY if s.task in new_tasks]
+    assert len(faulty) >= 8 and len(healthy) >= 5
+    for task in new_tasks:
+        assert (
+            sum(s.task == task for s in FAULTY) >= 5 and sum(s.task == task for s in HEALTHY) >= 3
+        )
+        assert any(s.user_written for s in FAULTY if s.task == task)
+        assert any(s.user_written for s in HEALTHY if s.task == task)
+    # Models handed over by reference, as a study file does (`[model] factory = …`).
+    assert any(s.model.factory for s in FAULTY if s.task == "classification")
+    losses = {s.loss for s in HEALTHY if s.task == "regression"}
+    assert {"mse", "mae", "huber"} <= losses
 
 
 def test_healthy_suite_is_varied() -> None:

@@ -9,9 +9,11 @@ Three parts, each a list of findings with its fix:
     tune (diagnose.check_study_design);
   * the data: NaN or constant inputs, labels unrelated to the inputs, unscaled inputs,
     imbalanced labels (diagnose.check_data);
-  * each distinct model + loss, built as its first trial would be (same seed) and checked on
-    that trial's first batch: head, loss, labels, and the untrained loss against chance
-    (diagnose.setup_check).
+  * each distinct model + loss, built as its first trial would be (same seed, as many outputs
+    as the task needs) and checked on that trial's first batch: head, loss, labels, whether
+    a language model sees the tokens it predicts, and the untrained loss against the task's
+    levels (diagnose.setup_check). Regression and language-model studies (`task = …`) are
+    checked as their task reads the data: targets against the head's range, tokens.
 A finding that follows from another one shown above says so.
 
 Exit codes: 0 — nothing at or above `--fail-on` (default: error); 1 — a finding at or above
@@ -28,8 +30,13 @@ import typer
 from optbench.cli.heads_cmd import console, describe_data, heads_study
 from optbench.cli.study_cmd import _cache_dir
 from optbench.core.errors import ConfigError, OptbenchError
-from optbench.core.specs import Finding
+from typing import TYPE_CHECKING
+
+from optbench.core.specs import Finding, StudySpec
 from optbench.core.startup import collector_paused
+
+if TYPE_CHECKING:
+    from optbench.data import Dataset
 
 FAIL_ON = ("error", "warning", "never")
 MARKS = {"error": "[red]✗[/]", "warning": "[yellow]![/]", "info": "[blue]i[/]"}
@@ -98,9 +105,26 @@ def doctor(
         f"Data: {study.dataset.name}, {len(data.train)} training examples", data_findings, shared
     )
     per_head = check_study(study, data)
-    errors, warnings = _heads(per_head, describe_data(study, data), shared)
+    errors, warnings = _heads(per_head, _describe(study, data), shared)
     console.print(f"{errors} head(s) with errors, {warnings} with warnings only.")
     _verdict(fail_on, [*shared, *(f for found in per_head.values() for f in found)])
+
+
+def _describe(study: StudySpec, data: Dataset) -> str:
+    """What the heads are checked on: the classes, or what a regression or language-model
+    batch holds (a vocabulary is not a list of classes to print)."""
+    batch = f"the first batch of {study.batch_size} examples"
+    if data.task == "regression":
+        width = data.num_outputs
+        targets = "one target" if width == 1 else f"{width} targets"
+        return f"{study.dataset.name} (regression, {targets} per example), {batch}"
+    if data.task == "language_model":
+        length = data.input_shape[0] if data.input_shape else "?"
+        return (
+            f"{study.dataset.name} (language model, {data.num_classes} tokens, sequences of "
+            f"{length}), {batch}"
+        )
+    return describe_data(study, data)
 
 
 def _section(title: str, findings: list[Finding], shared: Sequence[Finding]) -> None:

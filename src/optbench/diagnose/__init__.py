@@ -4,14 +4,16 @@ say which of them is the cause.
 - `build_monitors(stop_on)`: fresh runtime monitors for one trial (engine callbacks), cheap
   enough to stay on: sampled per-step checks, epoch-level checks, probe-batch hooks at epoch
   end only. A monitor that raises a finding whose code is in `stop_on` ends the trial.
-- `check_data(dataset)`: static findings from the data alone (NaN or constant inputs, labels
-  unrelated to inputs, unscaled inputs, imbalance).
-- `check_setup(model, loss, batch, labels)`: a model/head/loss/labels setup checked before
-  training (setup_check.py); `check_study_design(study)`: what the study file alone shows
-  (a reused model, a learning-rate grid too narrow to tune).
+- `check_data(dataset)`: static findings from the data alone, as its task reads it (NaN or
+  constant inputs, labels, targets or next tokens unrelated to inputs, unscaled inputs or
+  regression targets, imbalanced classes).
+- `check_setup(model, loss, batch, labels, task=...)`: a model/head/loss/labels setup checked
+  before training, on any task (setup_check.py); `check_study_design(study)`: what the study
+  file alone shows (a reused model, a learning-rate grid too narrow to tune).
 - `group_findings(findings, epochs, task)`: one trial's findings grouped under their root
-  cause, revised when the run recovered (cause.py); `task_for(loss, classes)`: the chance
-  levels and metric a trial is judged by.
+  cause, revised when the run recovered (cause.py); `task_for(loss, classes, task)`: the
+  chance levels and metric a trial is judged by (accuracy, R², or a language model's
+  per-token loss), `chance_from_batch` the levels its data decides.
 - `lr_edge_findings(study, lrs)`, `landscape_edge_findings(result)`: a tuned learning rate
   sits at the edge of its grid (grid_edge.py).
 - `CODES`: the catalogue of finding codes, with explanation and fix for the report.
@@ -46,7 +48,7 @@ from optbench.diagnose.monitors import (
 from optbench.diagnose.setup_check import check_setup
 from optbench.diagnose.stop import resolve_stop_on
 from optbench.diagnose.study_check import check_study_design
-from optbench.diagnose.task import Task, task_for
+from optbench.diagnose.task import Task, chance_from_batch, task_for
 from optbench.engine import Callback
 
 
@@ -80,6 +82,7 @@ __all__ = [
     "Task",
     "UpdateRatioMonitor",
     "build_monitors",
+    "chance_from_batch",
     "check_data",
     "check_inputs_scaled",
     "check_label_balance",

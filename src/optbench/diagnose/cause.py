@@ -28,7 +28,7 @@ from optbench.diagnose.numbers import pct, sig
 from optbench.diagnose.task import Task
 
 # Symptoms of a run that learns nothing: what every cause upstream of them explains.
-_STUCK = ("train.loss_frozen", "train.not_decreasing", "train.acc_at_chance")
+_STUCK = ("train.loss_frozen", "train.not_decreasing", "train.acc_at_chance", "train.at_chance")
 # ... and of no gradient reaching the weights.
 _STILL = ("grad.vanishing", "opt.update_ratio_low", *_STUCK)
 # A head, loss or labels that cannot work: every training symptom, a loss that cannot even be
@@ -89,6 +89,14 @@ EXPLAINS: dict[str, tuple[str, ...]] = {
         "train.diverged",
         *_BLOW_UP,
     ),
+    # Targets of hundreds: losses and gradients of their square, a blow-up under SGD, and
+    # under adaptive optimizers an output bias that crawls towards the mean (a stalled loss).
+    "data.unscaled_targets": (
+        "init.loss_too_high",
+        "grad.exploding",
+        "train.diverged",
+        *_BLOW_UP,
+    ),
     "grad.exploding": ("train.diverged", "init.loss_too_high", *_BLOW_UP),
     "train.diverged": _BLOW_UP,
     "train.nonfinite_grad": ("train.nan_loss",),
@@ -99,8 +107,9 @@ EXPLAINS: dict[str, tuple[str, ...]] = {
     "opt.update_ratio_high": ("opt.update_ratio_low", "train.oscillating", *_STUCK),
     "train.oscillating": ("opt.update_ratio_low", "train.loss_frozen", "train.not_decreasing"),
     "opt.update_ratio_low": _STUCK,
-    "train.loss_frozen": ("train.not_decreasing", "train.acc_at_chance"),
+    "train.loss_frozen": ("train.not_decreasing", "train.acc_at_chance", "train.at_chance"),
     "train.acc_at_chance": ("train.not_decreasing",),
+    "train.at_chance": ("train.not_decreasing",),
 }
 GROUP_ORDER = {code: i for i, code in enumerate(EXPLAINS)}
 # Verdicts that say "the run is stuck": a recovery later in the run withdraws them.
@@ -206,7 +215,7 @@ def revision(
     if recovered is None:
         return None
     return (
-        f"the run recovered by epoch {recovered['epoch']:.0f}: validation {task.metric} "
+        f"the run recovered by epoch {recovered['epoch']:.0f}: validation {_name(task)} "
         f"{_metric(recovered['val'], task)} (chance {_metric(task.chance_metric, task)}), "
         f"training loss {sig(recovered['train_loss'])} ({sig(at['train_loss'])} at epoch "
         f"{since})."
@@ -233,11 +242,13 @@ def _row(epoch: EpochRecord | Mapping[str, float], task: Task) -> dict[str, floa
     epoch row (keyed by metric tag, as StudyView holds them)."""
     if isinstance(epoch, EpochRecord):
         number, loss = epoch.epoch, epoch.train_loss
-        val = task.metric_of(epoch.val_acc, epoch.val_loss)
     else:
         number, loss = epoch["epoch"], epoch["train/loss"]
-        val = task.metric_of(epoch["val/acc"], epoch["val/loss"])
-    return {"epoch": number, "train_loss": loss, "val": math.nan if val is None else val}
+    return {"epoch": number, "train_loss": loss, "val": task.metric_of(epoch, "val")}
+
+
+def _name(task: Task) -> str:
+    return {"accuracy": "accuracy", "r2": "R²", "loss": "loss"}[task.metric]
 
 
 def _metric(value: float | None, task: Task) -> str:

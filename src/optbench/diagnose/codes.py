@@ -131,6 +131,19 @@ _code(
     "this trial.",
 )
 _code(
+    "train.at_chance",
+    "error",
+    "No better than a model that ignores its inputs",
+    "For several epochs, on training and validation data alike, the model scores no better "
+    "than the best prediction that ignores the inputs: R² near or below 0 in regression (no "
+    "better than predicting the training mean), a per-token loss at the unigram entropy in "
+    "language modelling (no better than predicting each token by its frequency). It has "
+    "learned nothing about the inputs: shuffled or misaligned targets, constant inputs, a "
+    "dead network, or a model whose output does not depend on its input.",
+    "Check that targets line up with their inputs (plot or print a few pairs), that inputs "
+    "vary, and the other findings of this trial.",
+)
+_code(
     "grad.exploding",
     "error",
     "Exploding gradients",
@@ -243,6 +256,17 @@ _code(
     "Scale inputs to [0, 1] (the default; drop --no-scale) or standardise them.",
 )
 _code(
+    "data.unscaled_targets",
+    "warning",
+    "Regression targets are not scaled",
+    "Targets range far beyond a few units (prices, counts, scores): an untrained network "
+    "outputs values near 0, so the first losses and gradients are as large as the targets "
+    "squared. SGD blows up, adaptive optimizers spend thousands of steps only moving the "
+    "output bias to the targets' mean, and losses are not comparable across datasets.",
+    "Standardise the targets with the training split's mean and standard deviation (and "
+    "transform predictions back), or at least divide them by their scale.",
+)
+_code(
     "data.imbalanced_labels",
     "warning",
     "Labels are badly imbalanced",
@@ -275,12 +299,24 @@ _code(
     "warning",
     "Labels look unrelated to the inputs",
     "For a learnable task, an example's nearest neighbour in input space usually shares its "
-    "label (digits: ~98%, Fashion-MNIST: ~80%). Here that happens only about as often as "
-    "between random pairs, so the labels do not follow from the inputs: shuffled or "
-    "misaligned labels (inputs and labels sorted or subset separately). A model can only "
-    "memorise such labels, never generalise.",
+    "label (digits: ~98%, Fashion-MNIST: ~80%); in regression their targets correlate; in "
+    "text the next token depends on the current one. Here none of that holds more than "
+    "between random pairs, so the labels (targets, next tokens) do not follow from the "
+    "inputs: shuffled or misaligned labels (inputs and labels sorted or subset separately). "
+    "A model can only memorise such labels, never generalise.",
     "Check that labels line up with their inputs (plot a few examples with their labels); "
     "sort or shuffle inputs and labels together.",
+)
+_code(
+    "model.sees_future",
+    "error",
+    "The language model sees the tokens it must predict",
+    "The output at a position changes when a later input token changes: the model attends to "
+    "(or convolves over) the future. In next-token prediction the input at position t + 1 is "
+    "the target at position t, so the model can copy the answer: the training loss falls "
+    "fast, and nothing it learns works when it generates text one token at a time.",
+    "Mask attention causally (a mask with -inf above the diagonal, or is_causal=True), pad "
+    "convolutions on the left only, and use unidirectional recurrent layers.",
 )
 _code(
     "fairness.reused_model",
@@ -320,6 +356,7 @@ MONITOR_CODES = (
     "train.loss_frozen",
     "train.not_decreasing",
     "train.acc_at_chance",
+    "train.at_chance",
     "grad.exploding",
     "grad.vanishing",
     "grad.missing",
@@ -336,6 +373,7 @@ DATA_CODES = (
     "data.constant_inputs",
     "data.labels_unrelated",
     "data.unscaled_inputs",
+    "data.unscaled_targets",
     "data.imbalanced_labels",
 )
 # Known from the study file alone (`optbench doctor`, and the driver before training).

@@ -25,19 +25,29 @@ UNSCALED_INPUT_MAX = 10.0
 # none). A common cut-off for "severe" imbalance; Buda et al. (2018, "A systematic study of the
 # class imbalance problem in convolutional neural networks") find the harm grows with this ratio.
 IMBALANCE_RATIO = 10.0
+# Regression targets beyond ±10 were almost surely meant to be scaled, as inputs are:
+# standardised targets lie within about ±4 (diabetes: -1.6 to 2.5); raw diabetes progression
+# scores span 25–346, prices and counts far more.
+UNSCALED_TARGET_MAX = 10.0
 
 
 def check_data(data: Dataset) -> list[Finding]:
-    """Every static data finding for `data` (study-level: no trial, no epoch). Token ids are
-    not values to scale, and only class labels can be imbalanced or unrelated to inputs."""
+    """Every static data finding for `data` (study-level: no trial, no epoch), as its task
+    reads it: token ids are not values to scale (nor NaN, nor constant), only class labels
+    can be imbalanced, regression targets have a scale of their own, and whether labels
+    follow from the inputs is judged by neighbours' labels (classification), neighbours'
+    targets (regression) or the next token's dependence on the current one (language
+    modelling)."""
     if data.train.x.numel() == 0:
         return []
     values = data.train.x.is_floating_point()  # token ids (a language model) are not values
     labelled = data.task in ("classification", "binary")
     broken = [*check_inputs_finite(data), *check_inputs_vary(data)] if values else []
-    labels = check_labels_related(data) if labelled and values and not broken else []
+    labels = check_labels_related(data) if not broken else []
     scaled = check_inputs_scaled(data) if values else []
-    return [*broken, *labels, *scaled, *(check_label_balance(data) if labelled else [])]
+    targets = check_targets_scaled(data) if data.task == "regression" else []
+    balance = check_label_balance(data) if labelled else []
+    return [*broken, *labels, *scaled, *targets, *balance]
 
 
 def check_inputs_finite(data: Dataset) -> list[Finding]:
@@ -106,6 +116,25 @@ def check_inputs_scaled(data: Dataset) -> list[Finding]:
         "study's 0–255 pixels are why its validation loss stayed high for a 95% model."
     )
     return [_finding("data.unscaled_inputs", message)]
+
+
+def check_targets_scaled(data: Dataset) -> list[Finding]:
+    """data.unscaled_targets when regression targets reach far beyond a few units."""
+    y = data.train.y.float()
+    if not y.numel():
+        return []
+    low, high = float(y.min()), float(y.max())
+    if max(abs(low), abs(high)) <= UNSCALED_TARGET_MAX:
+        return []
+    mean, std = float(y.mean()), float(y.std()) if y.numel() > 1 else 0.0
+    message = (
+        f"Regression targets are not scaled: they range over [{sig(low)}, {sig(high)}] (mean "
+        f"{sig(mean)}, standard deviation {sig(std)}). An untrained network outputs values "
+        "near 0, so its first errors are as large as the targets: losses and gradients of "
+        f"their square (~{sig(mean * mean + std * std)} for MSE), which blow SGD up and leave "
+        "adaptive optimizers crawling the output bias towards the mean."
+    )
+    return [_finding("data.unscaled_targets", message)]
 
 
 def check_label_balance(data: Dataset) -> list[Finding]:

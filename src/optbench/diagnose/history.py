@@ -1,9 +1,12 @@
-"""The trial so far, as every monitor needs it: the first loss, its expected value, the epochs.
+"""The trial so far, as every monitor needs it: the first loss, the task's chance levels, the
+epochs.
 
 One History is shared by the monitors of a trial and is the first callback in their list, so
 it has recorded an epoch before any monitor looks at it. Its questions (`stalled`,
 `still_high`, `worse_than_chance`) are what "the symptom matters" means: a saturated layer or a
-large update is reported only when the loss says the run is in trouble.
+large update is reported only when the loss says the run is in trouble. They are asked of the
+task's own measure of how much is left to learn (`left`): the loss as a share of the chance
+loss, or 1 - R² for regression (diagnose/task.py).
 """
 
 from __future__ import annotations
@@ -14,17 +17,15 @@ from dataclasses import replace
 
 from optbench.core.specs import EpochRecord, Finding
 from optbench.diagnose.numbers import sig
-from optbench.diagnose.task import Task, task_for
+from optbench.diagnose.task import Task, chance_from_batch, task_for
 from optbench.engine import Callback, TrialContext
+from optbench.models import TASKS
 
 # "Stalled": the latest epoch's mean training loss is not even 1% below the best earlier epoch.
 # The slowest healthy runs of tests/diagnose (Keras-default Adagrad and torch-default momentum
 # SGD on digits, 45 batches an epoch) still improve by >= 1.7% an epoch over their first four
 # epochs; stuck runs (shuffled labels, dead units, frozen weights) by < 0.5%.
 STALL_REL = 0.01
-# "Still high": above half the chance-level loss (ln C for cross-entropy), i.e. the model has
-# learned little. Below that a plateau is convergence, not a problem.
-HIGH_FRACTION = 0.5
 
 
 class History(Callback):
@@ -32,10 +33,11 @@ class History(Callback):
 
     def __init__(self) -> None:
         self.first_loss = math.nan
-        self.expected: float | None = None  # chance-level loss (ln C), when the loss knows it
+        self.expected: float | None = None  # what an untrained model scores (ln C, ln V, …)
+        self.chance: float | None = None  # what a model that ignores its inputs scores
         # The task as plain data (monitors are pickled into checkpoints and read back with
-        # torch's weights_only unpickler): the loss name and the class count; `task` derives
-        # the rest.
+        # torch's weights_only unpickler): the loss name, the class count, the task's name and
+        # the chance levels measured on the probe batch; `task` derives the rest.
         self.loss: str | None = None
         self.classes = 0
         self.task_name = "classification"
@@ -49,12 +51,24 @@ class History(Callback):
     def _know_task(self, ctx: TrialContext) -> None:
         self.loss, self.classes = ctx.spec.loss, ctx.num_classes
         self.task_name = ctx.spec.task
-        self.expected = task_for(self.loss, self.classes, self.task_name).chance_loss
+        chance, initial = trial_chance(ctx)
+        task = task_for(
+            self.loss, self.classes, self.task_name, chance_loss=chance, initial_loss=initial
+        )
+        self.chance, self.expected = task.chance_loss, task.initial_loss
 
     @property
     def task(self) -> Task | None:
         """The trial's task (chance levels, metric), once the trial has started."""
-        return None if self.loss is None else task_for(self.loss, self.classes, self.task_name)
+        if self.loss is None:
+            return None
+        return task_for(
+            self.loss,
+            self.classes,
+            self.task_name,
+            chance_loss=self.chance,
+            initial_loss=self.expected,
+        )
 
     def on_epoch_end(self, ctx: TrialContext, record: EpochRecord) -> list[Finding]:
         if self.loss is None:  # a resumed trial skips on_trial_start
@@ -75,30 +89,55 @@ class History(Callback):
 
     @property
     def chance_loss(self) -> float:
-        """The loss a model that has learned nothing has: ln C, or the first loss if unknown."""
-        if self.expected is not None:
-            return self.expected
-        return self.first_loss
+        """The loss of a model that has learned nothing from its inputs: ln C, the unigram
+        entropy, the best constant's loss; the first loss if unknown."""
+        return self.chance if self.chance is not None else self.first_loss
 
     @property
     def reference(self) -> float:
-        """The larger of the first loss and the chance loss: what "diverged from" is measured on."""
+        """The larger of the first loss and the untrained level: what "diverged from" is
+        measured on."""
         values = [v for v in (self.first_loss, self.expected) if v is not None and math.isfinite(v)]
         return max(values) if values else math.nan
 
-    def still_high(self, loss: float) -> bool:
-        """The model has learned little: `loss` above HIGH_FRACTION of the chance-level loss."""
-        return not math.isfinite(loss) or loss > HIGH_FRACTION * self.chance_loss
+    def left(self, at: int | None = None) -> float:
+        """How much of the chance loss is left at epoch `at` (1-based; default the last):
+        the training loss over the chance loss, or 1 - R² on the training split for
+        regression (exact over the epoch, where the chance loss is one batch's estimate).
+        1 = no better than chance, 0 = perfect; inf for a non-finite loss, NaN when the chance
+        loss is unknown (then nothing counts as high)."""
+        record = self.records[(at or len(self.records)) - 1]
+        if self.task_name == "regression":
+            r2 = record.metrics.get("train/r2", math.nan)
+            if math.isfinite(r2) or not math.isfinite(record.train_loss):
+                return 1 - r2 if math.isfinite(r2) else math.inf
+        loss, chance = record.train_loss, self.chance_loss
+        if not math.isfinite(loss):
+            return math.inf
+        return loss / chance if math.isfinite(chance) and chance > 0 else math.nan
 
-    def worse_than_chance(self, loss: float) -> bool:
-        """`loss` above the chance-level loss: worse than predicting every class equally."""
-        return not math.isfinite(loss) or loss > self.chance_loss
+    def still_high(self, at: int | None = None) -> bool:
+        """The model has learned little by epoch `at` (default the last): more than the task's
+        high fraction of the chance loss is left (half of ln C; regression: R² below 0.1)."""
+        task = self.task
+        fraction = task.high_fraction if task is not None else 0.5
+        return self.left(at) > fraction  # inf (a NaN loss) is high; NaN (unknown) is not
+
+    def worse_than_chance(self, at: int | None = None) -> bool:
+        """Epoch `at` ended worse than a model that knows nothing: above ln C, R² below 0, a
+        language model's loss above the uniform guess ln V (where it started: above the
+        unigram entropy it is in every healthy run's first epoch)."""
+        if self.task_name == "language_model" and self.expected is not None:
+            loss = self.records[(at or len(self.records)) - 1].train_loss
+            return not math.isfinite(loss) or loss > self.expected
+        return self.left(at) > 1
 
     def stalled(self, at: int | None = None, window: int = 1) -> bool:
         """At epoch `at` (default: the last) the loss is still high, and the best of the last
         `window` epochs is not STALL_REL better than the best epoch before them."""
-        losses = self.train_losses[: at if at is not None else None]
-        if len(losses) <= window or not self.still_high(losses[-1]):
+        end = at if at is not None else len(self.records)
+        losses = self.train_losses[:end]
+        if len(losses) <= window or not self.still_high(end):
             return False
         recent, earlier = losses[-window:], losses[:-window]
         if not all(math.isfinite(v) for v in recent):
@@ -122,17 +161,29 @@ class History(Callback):
         """
         if not self.records:
             return False
-        loss = self.records[-1].train_loss
-        if finite and not math.isfinite(loss):
+        if finite and not math.isfinite(self.records[-1].train_loss):
             return False
-        return self.stalled() or self.worse_than_chance(loss)
+        return self.stalled() or self.worse_than_chance()
 
     def trouble(self) -> str:
         """Why symptoms matter now, for a finding's message."""
         loss = self.records[-1].train_loss if self.records else math.nan
-        if self.worse_than_chance(loss):
-            return (
-                f"the training loss ({sig(loss, 4)}) is worse than chance "
-                f"({sig(self.chance_loss, 4)})"
-            )
+        if self.records and self.worse_than_chance():
+            if self.task_name == "regression":
+                r2 = self.records[-1].metrics.get("train/r2", math.nan)
+                return f"the training R² ({sig(r2)}) is below 0: worse than predicting the mean"
+            level = self.expected if self.task_name == "language_model" else self.chance_loss
+            return f"the training loss ({sig(loss, 4)}) is worse than chance ({sig(level, 4)})"
         return f"the training loss has stalled at {sig(loss, 4)}"
+
+
+def trial_chance(ctx: TrialContext) -> tuple[float | None, float | None]:
+    """(chance loss, initial loss) of the trial from its probe batch and its loss (None where
+    the task's loss says, or where the loss cannot be read)."""
+    if ctx.spec.task not in ("regression", "language_model"):
+        return None, None
+    try:
+        info = TASKS.get(ctx.spec.task).loss_info(ctx.spec.loss)
+    except Exception:  # a user's loss that cannot be loaded here: judge without it
+        return None, None
+    return chance_from_batch(ctx.spec.task, ctx.probe[1], ctx.num_classes, info.loss)

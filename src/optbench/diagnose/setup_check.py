@@ -33,15 +33,18 @@ import torch.nn.functional as F
 from torch import nn
 
 from optbench.core.errors import ConfigError
-from optbench.core.specs import Finding, StudySpec, TrialSpec
+from optbench.core.imports import is_reference
+from optbench.core.specs import Finding, StudySpec, TrialSpec, portable_reference
 from optbench.data import Dataset
 from optbench.diagnose.codes import CODES, CodeInfo
 from optbench.diagnose.monitors.initial_loss import judge_initial_loss
-from optbench.diagnose.numbers import sig
+from optbench.diagnose.numbers import pct, sig
 from optbench.diagnose.stop import resolve_stop_on
+from optbench.diagnose.task import chance_from_batch, task_for
 from optbench.engine import Callback, TrialContext
 from optbench.engine.batches import BatchOrder
-from optbench.models import LOSSES, build_model
+from optbench.models import TASKS, build_model
+from optbench.models.registry import describe_model
 from optbench.plan import expand
 
 LossLike = str | nn.Module | Callable[..., torch.Tensor]
@@ -171,14 +174,18 @@ for _info in SETUP_CODES:
 class LossKind:
     """What a loss expects: `expects` (logits, probabilities, …) and who encodes the labels.
 
-    `encoded`: an optbench loss, which turns class-index labels into its own targets; a torch
-    loss takes the labels as they are.
+    `encoded`: an optbench loss (or your own, named in a study), which the engine hands the
+    labels encoded by `encode` (class indices into its own targets, regression targets shaped
+    like the outputs); a torch loss takes the labels as they are. `task`: the task it trains
+    (models/task.py), which decides what the labels are.
     """
 
     name: str
     expects: str
     encoded: bool
     fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None
+    encode: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None
+    task: str = "classification"
 
 
 _TORCH_MODULES: tuple[tuple[type[nn.Module], str], ...] = (
@@ -211,11 +218,13 @@ _TORCH_FUNCTIONS: dict[Callable[..., torch.Tensor], str] = {
 }
 
 
-def describe_loss(loss: LossLike) -> LossKind:
-    """Classify `loss`: an optbench loss name, a torch loss module or function, or unknown."""
+def describe_loss(loss: LossLike, task: str = "classification") -> LossKind:
+    """Classify `loss`: an optbench loss name of `task` (your own loss as 'file.py:function',
+    which the checker cannot read: "unknown"), a torch loss module or function, or unknown."""
     if isinstance(loss, str):
-        info = LOSSES.get(loss)  # unknown names: ConfigError with a suggestion
-        return LossKind(info.name, info.expects, True, info.loss)
+        info = TASKS.get(task).loss_info(loss)  # unknown names: ConfigError with a suggestion
+        expects = "unknown" if is_reference(loss) else info.expects
+        return LossKind(info.name, expects, True, info.loss, info.encode, task)
     if isinstance(loss, nn.Module):
         for kind, expects in _TORCH_MODULES:
             if isinstance(loss, kind):
@@ -302,12 +311,19 @@ _PASS_THROUGH = (
 )
 
 
-def profile_output(model: nn.Module, sample_batch: torch.Tensor) -> OutputProfile:
-    """One dry forward: output values [N, units] and the head's last operation."""
+def profile_output(
+    model: nn.Module, sample_batch: torch.Tensor, task: str = "classification"
+) -> OutputProfile:
+    """One dry forward: output values [N, units] and the head's last operation. A language
+    model's logits [B, T, V] are read as B·T rows of V units (one per token position); other
+    outputs keep their units on dim 1 ([B, C] or [B, C, H, W])."""
     with _dry_run(model), torch.enable_grad():
         raw = _first_tensor(model(sample_batch))
     values = raw.detach().float().cpu()
-    values = values.reshape(-1, 1) if values.dim() == 1 else values.movedim(1, -1)
+    if values.dim() == 1:
+        values = values.reshape(-1, 1)
+    elif task != "language_model":
+        values = values.movedim(1, -1)
     values = values.reshape(-1, values.shape[-1])
     shape = tuple(raw.shape)
     activation = _graph_activation(raw.grad_fn)
@@ -384,8 +400,12 @@ class Labels:
         return t.dim() == 1 and not t.is_floating_point() and t.dtype != torch.bool
 
 
-def read_labels(labels: torch.Tensor, num_classes: int | None) -> Labels:
+def read_labels(
+    labels: torch.Tensor, num_classes: int | None, task: str = "classification"
+) -> Labels:
     labels = torch.as_tensor(labels).detach().cpu()
+    if task == "language_model":  # next tokens [B, T]: class indices, one per position
+        labels = labels.reshape(-1)
     if num_classes is not None:
         return Labels(labels, num_classes, given=True)
     if labels.dim() == 2 and labels.shape[1] > 1:
@@ -404,25 +424,33 @@ def check_setup(
     labels: torch.Tensor,
     *,
     num_classes: int | None = None,
+    task: str = "classification",
 ) -> list[Finding]:
     """Findings for this model, loss and labels on one real batch, most severe first.
 
-    `loss`: an optbench loss name ("bce", "cross_entropy", …; labels are then class indices,
-    encoded by the loss), a torch loss module (nn.CrossEntropyLoss(), nn.BCELoss(), …) or a
-    torch.nn.functional loss (F.cross_entropy, …; labels are used as given). `num_classes`:
-    the task's class count when the batch may not show every class.
+    `loss`: an optbench loss name of `task` ("bce", "cross_entropy", "mse", …; labels are then
+    class indices, next tokens or targets, encoded by the loss as the engine does), a torch
+    loss module (nn.CrossEntropyLoss(), nn.BCELoss(), …) or a torch.nn.functional loss
+    (F.cross_entropy, …; labels are used as given). `num_classes`: the task's class count
+    (vocabulary size) when the batch may not show every class. `task`: "classification",
+    "binary", "regression" (real targets: the head's range must reach them) or
+    "language_model" (logits [B, T, V]; the output at a position must not depend on later
+    tokens).
 
     >>> model = nn.Sequential(nn.Flatten(), nn.Linear(4, 1), nn.Softmax(dim=1))
     >>> x, y = torch.rand(8, 4), torch.arange(8) % 2
     >>> [f.code for f in check_setup(model, "bce", x, y)]
     ['head.single_unit_softmax']
     """
-    kind = describe_loss(loss)
-    out = profile_output(model, sample_batch)
-    given = read_labels(labels, num_classes)
+    kind = describe_loss(loss, task) if isinstance(loss, str) else describe_loss(loss)
+    kind = replace(kind, task=task)
+    out = profile_output(model, sample_batch, task)
+    given = read_labels(labels, num_classes, task)
     findings: list[Finding] = []
     for rule in RULES:
         findings += rule(out, kind, given, findings)
+    if task == "language_model":
+        findings += check_causal(model, sample_batch, num_classes)
     if not any(f.severity == "error" for f in findings):  # the safety net: does it run?
         findings += _loss_runs(out, kind, given)
     return sorted(findings, key=lambda f: SEVERITY_ORDER[f.severity])
@@ -445,6 +473,8 @@ def _single_unit_softmax(
 ) -> list[Finding]:
     constant_one = out.units == 1 and out.low == out.high == 1.0
     if out.units != 1 or not (out.activation == "softmax" or constant_one):
+        return []
+    if kind.task == "regression":  # no classes: the constant output and the range say it
         return []
     share = _share_of_class_one(labels)
     extra = f" Here that share is {share:.4f}." if share is not None else ""
@@ -494,6 +524,8 @@ _PROBABILITY_KINDS = ("binary_probabilities", "probabilities")
 def _range_mismatch(
     out: OutputProfile, kind: LossKind, labels: Labels, found: list[Finding]
 ) -> list[Finding]:
+    if kind.task == "regression":
+        return _regression_range(out, labels)
     if kind.expects in _PROBABILITY_KINDS:
         return _probability_range(out, kind)
     if kind.expects == "log_probabilities" and out.activation != "log_softmax":
@@ -509,6 +541,47 @@ def _range_mismatch(
             )
         ]
     return []
+
+
+# The values each head activation can output (softmax rows also sum to 1).
+_REACH = {
+    "sigmoid": (0.0, 1.0),
+    "softmax": (0.0, 1.0),
+    "tanh": (-1.0, 1.0),
+    "relu": (0.0, math.inf),
+}
+# A regression head is squashed when at least this share of the batch's targets lies outside
+# what it can output: such targets cannot be fitted at all, and pull the outputs to the edge
+# of the range where the activation's gradient vanishes. Standardised diabetes targets: 56%
+# below 0 (out of a sigmoid's or ReLU's reach), 41% beyond ±1 (a tanh's), 21% above 1. A ReLU
+# head on all-positive targets (prices, counts) or a sigmoid on targets scaled to [0, 1]
+# reaches every target and is fine. 5% leaves room for a few outliers beyond a chosen range.
+SQUASHED_SHARE = 0.05
+
+
+def _regression_range(out: OutputProfile, labels: Labels) -> list[Finding]:
+    """head.range_mismatch when the head's activation cannot reach the regression targets."""
+    reach = _REACH.get(out.activation)
+    targets = labels.tensor.float()
+    if reach is None or not targets.numel() or not targets.is_floating_point():
+        return []
+    low, high = reach
+    outside = float(((targets < low) | (targets > high)).float().mean())
+    if outside < SQUASHED_SHARE:
+        return []
+    span = f"[{sig(low)}, {'∞' if math.isinf(high) else sig(high)}]"
+    return [
+        _finding(
+            "head.range_mismatch",
+            f"The head ends in a {out.activation}, so every output lies in {span}, but "
+            f"{pct(outside)} of this batch's regression targets lie outside it (they span "
+            f"[{sig(float(targets.min()))}, {sig(float(targets.max()))}]). Those targets can "
+            f"never be fitted, and chasing them pushes the outputs to the {out.activation}'s "
+            "flat ends, where its gradient vanishes.",
+            "End a regression model with a linear layer (no activation), or scale the targets "
+            f"into {span} if that range is what you want.",
+        )
+    ]
 
 
 def _probability_range(out: OutputProfile, kind: LossKind) -> list[Finding]:
@@ -576,6 +649,8 @@ def _double_activation(
         if kind.expects == "logits"
         else "sigmoid and use nn.BCELoss (optbench 'bce')."
     )
+    if kind.task == "language_model":
+        fix = "Return the logits (a linear head): the language model's loss applies the softmax."
     return [
         _finding(
             "head.double_activation",
@@ -657,6 +732,8 @@ def _extra_units(out: OutputProfile, kind: LossKind, labels: Labels) -> list[Fin
 def _labels(
     out: OutputProfile, kind: LossKind, labels: Labels, found: list[Finding]
 ) -> list[Finding]:
+    if kind.encoded and kind.task == "regression":
+        return []  # real targets, checked against the outputs' shape when the data loads
     if kind.encoded:
         return _optbench_labels(kind, labels)
     if kind.expects in ("logits", "log_probabilities") or _is_multi_margin(kind):
@@ -775,6 +852,8 @@ def _binary_range(kind: LossKind, labels: Labels) -> list[Finding]:
 def _regression_on_classes(
     out: OutputProfile, kind: LossKind, labels: Labels, found: list[Finding]
 ) -> list[Finding]:
+    if kind.task == "regression":
+        return []  # a regression loss on a regression task: nothing traded off
     if kind.expects == "regression":
         saturating = out.activation in ("sigmoid", "softmax", "tanh")
         detail = (
@@ -873,8 +952,8 @@ def _loss_runs(out: OutputProfile, kind: LossKind, labels: Labels) -> list[Findi
 
 
 def _targets(kind: LossKind, labels: torch.Tensor, outputs: torch.Tensor) -> torch.Tensor:
-    """What the loss receives: an optbench loss encodes index labels; a torch loss takes them."""
-    return LOSSES.get(kind.name).encode(labels, outputs) if kind.encoded else labels
+    """What the loss receives: an optbench loss encodes the labels; a torch loss takes them."""
+    return kind.encode(labels, outputs) if kind.encoded and kind.encode else labels
 
 
 def _loss_failed(kind: LossKind, what: str) -> Finding:
@@ -884,6 +963,47 @@ def _loss_failed(kind: LossKind, what: str) -> Finding:
         "Encode the labels as the loss expects (class indices for CrossEntropyLoss; float "
         "targets shaped like the output for BCE/MSE).",
     )
+
+
+# -- language models: does a position see the future? -------------------------------------
+
+# Outputs at earlier positions count as changed beyond this share of their largest magnitude:
+# a causal model computes them from identical inputs (the suite's causal transformers, 1 and
+# 2 layers, convolutional and GRU models: exactly equal on CPU; a GPU kernel may round
+# differently, hence a tolerance); a transformer without its mask moves them by 0.10-0.18.
+CAUSAL_TOLERANCE = 1e-4
+
+
+def check_causal(model: nn.Module, tokens: torch.Tensor, vocab: int | None) -> list[Finding]:
+    """model.sees_future when a language model's output at some position changes with a later
+    input token: two dry forwards, the second with every token from the middle of the
+    sequence on replaced; the outputs before the middle must not move."""
+    if tokens.dim() != 2 or tokens.shape[1] < 2 or tokens.is_floating_point():
+        return []
+    cut = tokens.shape[1] // 2
+    changed = tokens.clone()
+    changed[:, cut:] = (changed[:, cut:] + 1) % max(vocab or int(tokens.max()) + 1, 2)
+    with _dry_run(model), torch.no_grad():
+        before = _first_tensor(model(tokens)).float()
+        after = _first_tensor(model(changed)).float()
+    if before.dim() < 2 or before.shape[:2] != tokens.shape:
+        return []  # not one output per position: nothing to compare
+    early = (before[:, :cut] - after[:, :cut]).abs().flatten(2).amax(-1).amax(0)  # [cut]
+    scale = float(before.abs().max()) or 1.0
+    moved = torch.nonzero(early > CAUSAL_TOLERANCE * scale).flatten()
+    if not len(moved):
+        return []
+    return [
+        _finding(
+            "model.sees_future",
+            f"Changing the input tokens from position {cut} on changed the model's outputs at "
+            f"{len(moved)} of the {cut} earlier positions (from position {int(moved[0])}; by "
+            f"up to {sig(float(early.max()))}, outputs up to {sig(scale)}): each position sees "
+            "tokens after it. The input at position t + 1 is the target at position t, so the "
+            "model can copy its answers; its low training loss says nothing about predicting "
+            "text it has not seen.",
+        )
+    ]
 
 
 # -- running it before trials ---------------------------------------------------------------
@@ -905,7 +1025,9 @@ class SetupCheck(Callback):
 
     def on_trial_start(self, ctx: TrialContext, first_loss: float) -> list[Finding]:
         x, y = ctx.probe
-        findings = check_setup(ctx.model, ctx.spec.loss, x, y, num_classes=ctx.num_classes)
+        findings = check_setup(
+            ctx.model, ctx.spec.loss, x, y, num_classes=ctx.num_classes, task=ctx.spec.task
+        )
         for found in findings:
             found.trial_id, found.epoch = ctx.spec.id, 0
         errors = [f.code for f in findings if f.severity == "error"]
@@ -918,28 +1040,31 @@ class SetupCheck(Callback):
 
 
 def check_trial(spec: TrialSpec, data: Dataset) -> list[Finding]:
-    """`check_setup` for a trial as the engine will start it (same model, same first batch),
-    and the untrained model's loss on that batch against the loss at chance."""
-    model = build_model(spec.model, data.input_shape, data.num_classes, seed=spec.seed)
+    """`check_setup` for a trial as the engine will start it (same model, as many outputs as
+    the task needs, same first batch), and the untrained model's loss on that batch against
+    the task's levels."""
+    model = build_model(spec.model, data.input_shape, data.num_outputs, seed=spec.seed)
     first = next(BatchOrder(len(data.train.y), spec.batch_size, spec.seed).epoch())
     x, y = data.train.x[first], data.train.y[first]
-    findings = check_setup(model, spec.loss, x, y, num_classes=data.num_classes)
+    findings = check_setup(model, spec.loss, x, y, num_classes=data.num_classes, task=spec.task)
     if not any(f.severity == "error" for f in findings):
-        findings += _initial_loss(model, spec.loss, x, y, data.num_classes)
+        findings += _initial_loss(model, spec, x, y, data.num_classes)
     for found in findings:
         found.trial_id, found.epoch = spec.id, 0
     return findings
 
 
 def _initial_loss(
-    model: nn.Module, loss: str, x: torch.Tensor, y: torch.Tensor, num_classes: int
+    model: nn.Module, spec: TrialSpec, x: torch.Tensor, y: torch.Tensor, num_classes: int
 ) -> list[Finding]:
     """init.loss_too_high/too_low on the first batch, as the monitor judges it in training."""
-    info = LOSSES.get(loss)
-    with torch.no_grad():
+    info = TASKS.get(spec.task).loss_info(spec.loss)
+    with torch.no_grad(), torch.random.fork_rng(devices=[]):  # as the engine measures it
         outputs = model(x)
         value = float(info.loss(outputs, info.encode(y, outputs)))
-    judged = judge_initial_loss(value, loss, num_classes, x, y)
+    chance, initial = chance_from_batch(spec.task, y, num_classes, info.loss)
+    task = task_for(spec.loss, num_classes, spec.task, chance_loss=chance, initial_loss=initial)
+    judged = judge_initial_loss(value, spec.loss, task, x, y)
     return [] if judged is None else [_finding(*judged)]
 
 
@@ -956,6 +1081,9 @@ def check_study(study: StudySpec, data: Dataset) -> dict[str, list[Finding]]:
 
 
 def head_label(trial: TrialSpec) -> str:
-    """`2×sigmoid + bce`: the head of a trial, as HeadSpec.label writes it."""
+    """`2×sigmoid + bce`: the head of a trial, as HeadSpec.label writes it; a model built by
+    your factory is named by its reference."""
+    if trial.model.factory is not None:
+        return f"{describe_model(trial.model)} + {portable_reference(trial.loss)}"
     units = "C" if trial.model.head_units is None else str(trial.model.head_units)
     return f"{units}×{trial.model.head_activation} + {trial.loss}"

@@ -1,4 +1,7 @@
-"""The task's metric stuck at the level of guessing, on training and validation data alike.
+"""The task's metric stuck at the level of guessing, on training and validation data alike:
+accuracy at chance (`train.acc_at_chance`, classification and binary tasks), or a model no
+better than one that ignores its inputs (`train.at_chance`: R² at 0 — the training mean — for
+regression; a language model's loss at the unigram entropy — the token frequencies).
 
 A verdict waits for evidence of a trend, not one epoch: CHANCE_EPOCHS epochs at chance, the
 loss stalled over those epochs, and not falling steadily (a deep network often sits at chance
@@ -24,33 +27,44 @@ CHANCE_MAX_WAIT = 6
 
 
 class ChanceAccuracyMonitor(Monitor):
-    """train.acc_at_chance: train and validation metric at guessing level, loss not falling."""
+    """train.acc_at_chance / train.at_chance: train and validation metric at guessing level,
+    loss not falling."""
 
     def on_epoch_end(self, ctx: TrialContext, record: EpochRecord) -> list[Finding]:
         task = self.history.task
-        if task is None or task.metric != "accuracy":
-            return []  # a loss-as-metric task has no "chance accuracy"; the loss rules judge it
+        if task is None or task.chance_metric is None:
+            return []
         streak = _streak(self.history.records, task)
         if streak < CHANCE_EPOCHS or not self.history.stalled(window=CHANCE_EPOCHS):
             return []
         if self.history.steadily_falling(CHANCE_EPOCHS) and streak < CHANCE_MAX_WAIT:
             return []
+        head = f"After {record.epoch} epochs ({streak} of them at chance)"
+        stalled = f"and the training loss has stalled at {sig(record.train_loss, 4)}."
+        if task.metric == "accuracy":
+            message = (
+                f"{head} accuracy is {pct(record.train_acc)} (train) and {pct(record.val_acc)} "
+                f"(validation): no better than guessing among {task.classes} classes "
+                f"({pct(task.chance_metric)}), {stalled}"
+            )
+            return self.finding(ctx, "train.acc_at_chance", message, record.epoch)
+        train, val = task.metric_of(record, "train"), task.metric_of(record, "val")
+        what = "R²" if task.metric == "r2" else "the per-token loss"
         message = (
-            f"After {record.epoch} epochs ({streak} of them at chance) accuracy is "
-            f"{pct(record.train_acc)} (train) and {pct(record.val_acc)} (validation): no "
-            f"better than guessing among {task.classes} classes "
-            f"({pct(task.chance_metric or 0)}), and the training loss has stalled at "
-            f"{sig(record.train_loss, 4)}."
+            f"{head} {what} is {sig(train, 3)} (train) and {sig(val, 3)} (validation): no "
+            f"better than {task.describe_chance()}, {stalled} The model has learned nothing "
+            "about its inputs."
         )
-        return self.finding(ctx, "train.acc_at_chance", message, record.epoch)
+        return self.finding(ctx, "train.at_chance", message, record.epoch)
 
 
 def _streak(records: list[EpochRecord], task: Task) -> int:
-    """Epochs in a row, up to the last, with train and validation accuracy at chance (NaN
-    accuracies are not "at chance": a stopped trial, other monitors say why)."""
+    """Epochs in a row, up to the last, with the train and validation metric at chance (NaN
+    metrics are not "at chance": a stopped trial, other monitors say why)."""
     count = 0
     for record in reversed(records):
-        if not (task.at_chance(record.train_acc) and task.at_chance(record.val_acc)):
+        train, val = task.metric_of(record, "train"), task.metric_of(record, "val")
+        if not (task.at_chance(train) and task.at_chance(val)):
             break
         count += 1
     return count

@@ -17,7 +17,7 @@ from optbench.core.specs import Finding
 from optbench.diagnose.data_check import UNSCALED_INPUT_MAX
 from optbench.diagnose.monitor import Monitor
 from optbench.diagnose.numbers import sig
-from optbench.diagnose.task import task_for
+from optbench.diagnose.task import Task
 from optbench.engine import TrialContext
 
 # Too high: above 1.5 × ln C. A fresh PyTorch- or Glorot-initialised MLP on scaled inputs has
@@ -38,7 +38,10 @@ class InitialLossMonitor(Monitor):
     """init.loss_too_high / init.loss_too_low from the first batch's loss before training."""
 
     def on_trial_start(self, ctx: TrialContext, first_loss: float) -> list[Finding]:
-        judged = judge_initial_loss(first_loss, ctx.spec.loss, ctx.num_classes, *ctx.probe)
+        task = self.history.task  # the History ran first: it knows the chance levels
+        if task is None:
+            return []
+        judged = judge_initial_loss(first_loss, ctx.spec.loss, task, *ctx.probe)
         if judged is None:
             return []
         code, message = judged
@@ -46,37 +49,73 @@ class InitialLossMonitor(Monitor):
 
 
 def judge_initial_loss(
-    first_loss: float, loss: str, num_classes: int, x: torch.Tensor, y: torch.Tensor
+    first_loss: float, loss: str, task: Task, x: torch.Tensor, y: torch.Tensor
 ) -> tuple[str, str] | None:
-    """(code, message) when the untrained model's loss on the batch (x, y) is far from the
-    loss at chance; None when it is near, or when the loss does not know its chance value.
-    Shared by the monitor and by `optbench doctor` (setup_check.check_trial)."""
-    expected = task_for(loss, num_classes).chance_loss
-    if expected is None or not math.isfinite(first_loss) or len(y) < MIN_EXAMPLES:
+    """(code, message) when the untrained model's loss on the batch (x, y) is far above what
+    an untrained model scores (`task.initial_loss`) or far below what a model that ignores its
+    inputs scores (`task.chance_loss`); None when it is near, or when the task does not know
+    those levels. Shared by the monitor and by `optbench doctor` (setup_check.check_trial)."""
+    if not math.isfinite(first_loss) or len(y) < MIN_EXAMPLES:
         return None
-    ratio = first_loss / expected
-    base = (
-        f"Before training, the model's loss on the first batch is {sig(first_loss, 4)}; a "
-        f"model guessing uniformly over {num_classes} classes has {sig(expected, 4)} ({loss})"
-    )
-    if ratio > INIT_HIGH_RATIO:
-        message = f"{base}: {sig(ratio)}× too high (huge initial logits). {_inputs(x)}"
-        return "init.loss_too_high", message
-    if ratio < INIT_LOW_RATIO:
+    base = f"Before training, the model's loss on the first batch is {sig(first_loss, 4)}"
+    initial, chance = task.initial_loss, task.chance_loss
+    if initial is not None and initial > 0 and first_loss > INIT_HIGH_RATIO * initial:
+        ratio = first_loss / initial
         message = (
-            f"{base}: {sig(ratio)}× of it. The model starts out already trained — its weights "
-            "were carried over from an earlier run?"
+            f"{base}; {_untrained(task, loss, initial)}: {sig(ratio)}× too high "
+            f"({_huge(task)}). {_inputs(x)}"
+        )
+        return "init.loss_too_high", message
+    if chance is not None and chance > 0 and first_loss < INIT_LOW_RATIO * chance:
+        message = (
+            f"{base}; {_ignorant(task, loss, chance)}: {sig(first_loss / chance)}× of it. The "
+            "model starts out already trained — its weights were carried over from an earlier "
+            "run?"
         )
         return "init.loss_too_low", message
     return None
 
 
+def _untrained(task: Task, loss: str, level: float) -> str:
+    """What an untrained model scores, in words."""
+    if task.kind == "regression":
+        return (
+            f"an untrained model's outputs are near 0, and outputs of 0 score {sig(level, 4)} "
+            f"({loss})"
+        )
+    if task.kind == "language_model":
+        return f"a uniform guess over {task.classes} tokens has {sig(level, 4)} (ln V)"
+    return f"a model guessing uniformly over {task.classes} classes has {sig(level, 4)} ({loss})"
+
+
+def _ignorant(task: Task, loss: str, level: float) -> str:
+    """What the best model that ignores its inputs scores, in words."""
+    if task.kind == "regression":
+        return (
+            f"predicting the batch's mean or median for every example scores {sig(level, 4)} "
+            f"({loss})"
+        )
+    if task.kind == "language_model":
+        return (
+            f"predicting each token by its frequency alone scores {sig(level, 4)} (the unigram "
+            "entropy)"
+        )
+    return _untrained(task, loss, level)
+
+
+def _huge(task: Task) -> str:
+    return "huge initial outputs" if task.kind == "regression" else "huge initial logits"
+
+
 def _inputs(x: torch.Tensor) -> str:
-    """Whether the inputs explain large logits: their range on the first batch."""
+    """Whether the inputs explain large outputs: their range on the first batch (token ids of
+    a language model are not values: they say nothing here)."""
+    if not x.is_floating_point():
+        return "The initial weights or the architecture make the logits large."
     low, high = float(x.min()), float(x.max())
     if max(abs(low), abs(high)) > UNSCALED_INPUT_MAX:
         return f"This batch's inputs span [{sig(low)}, {sig(high)}]: unscaled inputs."
     return (
         f"This batch's inputs span [{sig(low)}, {sig(high)}], so they are scaled: the initial "
-        "weights or the architecture (depth, saturated units) make the logits large."
+        "weights or the architecture (depth, saturated units) make the outputs large."
     )

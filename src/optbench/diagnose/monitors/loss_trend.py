@@ -29,7 +29,7 @@ class LossTrendMonitor(Monitor):
 
     def on_epoch_end(self, ctx: TrialContext, record: EpochRecord) -> list[Finding]:
         losses = self.history.train_losses
-        if len(losses) < 2 or not self.history.still_high(losses[-1]):
+        if len(losses) < 2 or not self.history.still_high():
             return []
         previous, last = losses[-2], losses[-1]
         chance = sig(self.history.chance_loss, 4)

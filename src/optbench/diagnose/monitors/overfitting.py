@@ -6,10 +6,11 @@ loss), the one to keep:
 - rising validation loss: Prechelt's UP_k stopping criterion ("Early Stopping — But When?",
   1998): the validation loss rose in k successive epochs (k = 3), ending 5% above its best,
   while the training loss fell;
-- the generalization gap, judged with the task's metric (accuracy for classification): for
-  GAP_EPOCHS epochs the training metric led the validation metric by the task's gap threshold
-  (10 accuracy points) or more, while the training loss still reached new lows and the
-  validation loss stopped improving. A model at 100% train against 73% validation accuracy
+- the generalization gap, judged with the task's metric (accuracy for classification, R² for
+  regression, the per-token loss for a language model): for GAP_EPOCHS epochs the training
+  metric led the validation metric by the task's gap threshold (10 accuracy points, 0.2 of
+  R², 0.5 nats) or more, while the training loss still reached new lows and the validation
+  loss stopped improving. A model at 100% train against 73% validation accuracy
   whose validation loss only wobbles around its best is caught here, not by UP_k.
 """
 
@@ -42,21 +43,24 @@ class OverfittingMonitor(Monitor):
 
     def on_epoch_end(self, ctx: TrialContext, record: EpochRecord) -> list[Finding]:
         records = self.history.records
-        message = _rising(records) or _gap(records, self.history.task)
+        task = self.history.task
+        message = _rising(records) or _gap(records, task)
         if message is None:
             return []
         best = min(records, key=lambda r: r.val_loss)
-        best_text = (
-            f" Best epoch: {best.epoch} (validation loss {sig(best.val_loss, 4)}, accuracy "
-            f"{pct(best.val_acc)})."
+        metric = (
+            f", {_name(task)} {_metric(best, task, 'val')}"
+            if task is not None and task.metric != "loss"
+            else ""
         )
+        best_text = f" Best epoch: {best.epoch} (validation loss {sig(best.val_loss, 4)}{metric})."
         return self.finding(ctx, "val.overfitting", message + best_text, record.epoch)
 
 
 def _rising(records: list[EpochRecord]) -> str | None:
     """UP_k: validation loss up k epochs in a row, ≥ 5% above its best, training loss down."""
     window = records[-OVERFIT_EPOCHS - 1 :]
-    if len(window) <= OVERFIT_EPOCHS or not _finite(window):
+    if len(window) <= OVERFIT_EPOCHS or not _finite(window, None):
         return None
     pairs = list(itertools.pairwise(window))
     rising = all(b.val_loss > a.val_loss for a, b in pairs)
@@ -77,7 +81,7 @@ def _gap(records: list[EpochRecord], task: Task | None) -> str | None:
     if task is None or len(records) <= GAP_EPOCHS:
         return None
     recent, earlier = records[-GAP_EPOCHS:], records[:-GAP_EPOCHS]
-    if not _finite(records):
+    if not _finite(records, task):
         return None
     gaps = [_gap_of(r, task) for r in recent]
     if min(gaps) < task.gap_threshold:
@@ -88,7 +92,7 @@ def _gap(records: list[EpochRecord], task: Task | None) -> str | None:
     best_val = min(earlier, key=lambda r: r.val_loss)
     low, before = min(r.train_loss for r in recent), min(r.train_loss for r in earlier)
     return (
-        f"Training {task.metric} {_metric(last, task, 'train')} against validation "
+        f"Training {_name(task)} {_metric(last, task, 'train')} against validation "
         f"{_metric(last, task, 'val')} (a gap of {_gap_text(gaps, task)} for the last "
         f"{GAP_EPOCHS} epochs) while the training loss reached a new low ({sig(low, 4)}, from "
         f"{sig(before, 4)}) and the validation loss has not improved since epoch "
@@ -104,26 +108,39 @@ def _improved(recent: list[EpochRecord], earlier: list[EpochRecord], field: str)
 
 
 def _gap_of(record: EpochRecord, task: Task) -> float:
-    train = task.metric_of(record.train_acc, record.train_loss)
-    val = task.metric_of(record.val_acc, record.val_loss)
+    train, val = task.metric_of(record, "train"), task.metric_of(record, "val")
     return task.gap(train=train, val=val)
 
 
 def _gap_text(gaps: list[float], task: Task) -> str:
+    low, high = min(gaps), max(gaps)
     if task.metric == "accuracy":
-        return f"{sig(100 * min(gaps))}–{sig(100 * max(gaps))} points"
-    return f"{sig(1 + min(gaps))}–{sig(1 + max(gaps))}× the training loss"
+        return f"{sig(100 * low)}–{sig(100 * high)} points"
+    if task.metric == "r2":
+        return f"{sig(low)}–{sig(high)} of R²"
+    ratios = f"{sig(math.exp(low))}–{sig(math.exp(high))}"
+    return f"{sig(low)}–{sig(high)} nats per token (validation perplexity ×{ratios})"
+
+
+def _name(task: Task | None) -> str:
+    return {"accuracy": "accuracy", "r2": "R²", "loss": "loss"}[task.metric] if task else "loss"
 
 
 def _metric(record: EpochRecord, task: Task, split: str) -> str:
-    acc, loss = getattr(record, f"{split}_acc"), getattr(record, f"{split}_loss")
-    value = task.metric_of(acc, loss)
-    return pct(value) if task.metric == "accuracy" else sig(value, 4)
+    value = task.metric_of(record, split)
+    return (
+        pct(value) if task.metric == "accuracy" else sig(value, 4 if task.metric == "loss" else 3)
+    )
 
 
-def _finite(records: list[EpochRecord]) -> bool:
+def _finite(records: list[EpochRecord], task: Task | None) -> bool:
+    """Losses (and the task's metric on both splits) finite in every epoch."""
     return all(
         math.isfinite(v)
         for r in records
-        for v in (r.train_loss, r.val_loss, r.train_acc, r.val_acc)
+        for v in (
+            r.train_loss,
+            r.val_loss,
+            *((task.metric_of(r, "train"), task.metric_of(r, "val")) if task else ()),
+        )
     )
