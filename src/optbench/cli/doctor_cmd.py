@@ -24,14 +24,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from optbench.cli.heads_cmd import console, describe_data, heads_study
 from optbench.cli.study_cmd import _cache_dir
 from optbench.core.errors import ConfigError, OptbenchError
-from typing import TYPE_CHECKING
-
 from optbench.core.specs import Finding, StudySpec
 from optbench.core.startup import collector_paused
 
