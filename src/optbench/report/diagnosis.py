@@ -66,11 +66,15 @@ def _diagnose(
 
 
 def _task(trial: TrialView | None, view: StudyView) -> Task | None:
-    """The trial's task from its loss and the dataset's classes (None when unknown)."""
-    classes = view.dataset.get("num_classes")
-    if trial is None or not classes:
+    """The trial's task from its loss, the study's task and the dataset's classes (None when
+    unknown). Regression needs no classes; a language model's are its vocabulary."""
+    if trial is None:
         return None
-    return task_for(str(trial.spec.get("loss", "cross_entropy")), int(classes))
+    kind = trial.task.name
+    classes = int(view.dataset.get("num_classes") or 0)
+    if kind != "regression" and not classes:
+        return None
+    return task_for(str(trial.spec.get("loss", "cross_entropy")), classes, kind)
 
 
 def active_errors(diagnoses: Mapping[str, TrialDiagnosis]) -> dict[str, str]:
