@@ -48,18 +48,28 @@ SIGMAS = 3.0
 def label_agreement(data: Dataset) -> tuple[float, float, int] | None:
     """(agreement, baseline, queries): how often a training example's nearest neighbour has
     its label, and how often two random examples share one; None if too few examples."""
-    x, y = data.train.x, data.train.y
-    n = len(y)
+    y = data.train.y.cpu()
+    pairs = nearest_pairs(data.train.x)
+    if pairs is None:
+        return None
+    q, neighbour = pairs
+    agreement = float((y[q] == y[neighbour]).float().mean())
+    shares = torch.bincount(y, minlength=data.num_classes).float() / len(y)
+    return agreement, float((shares**2).sum()), len(q)
+
+
+def nearest_pairs(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """(queries, their nearest neighbours): indices of up to QUERIES examples of `x` and of
+    each one's nearest neighbour (Euclidean, flat inputs) among up to REFERENCES others, from
+    one seeded sample; None when there are too few examples to say anything."""
+    n = len(x)
     queries = min(QUERIES, n // 2)
     if queries < MIN_QUERIES:
         return None
     order = torch.randperm(n, generator=torch.Generator().manual_seed(0))
     q, r = order[:queries], order[queries : queries + REFERENCES]
     xq, xr = x[q].flatten(1).float().cpu(), x[r].flatten(1).float().cpu()
-    nearest = torch.cdist(xq, xr).argmin(1)
-    agreement = float((y[q].cpu() == y[r].cpu()[nearest]).float().mean())
-    shares = torch.bincount(y.cpu(), minlength=data.num_classes).float() / n
-    return agreement, float((shares**2).sum()), queries
+    return q, r[torch.cdist(xq, xr).argmin(1)]
 
 
 def unrelated_message(data: Dataset) -> str | None:
@@ -93,16 +103,13 @@ def neighbour_correlation(data: Dataset) -> tuple[float, int] | None:
     """(correlation, queries): the rank (Spearman) correlation between the targets of up to
     QUERIES training examples and of their nearest neighbours among up to REFERENCES others,
     averaged over the target's dimensions; None if too few examples or constant targets."""
-    x, y = data.train.x, data.train.y.float().reshape(len(data.train.y), -1)
-    n = len(y)
-    queries = min(QUERIES, n // 2)
-    if queries < MIN_QUERIES:
+    y = data.train.y.float().reshape(len(data.train.y), -1).cpu()
+    pairs = nearest_pairs(data.train.x)
+    if pairs is None:
         return None
-    order = torch.randperm(n, generator=torch.Generator().manual_seed(0))
-    q, r = order[:queries], order[queries : queries + REFERENCES]
-    xq, xr = x[q].flatten(1).float().cpu(), x[r].flatten(1).float().cpu()
-    nearest = torch.cdist(xq, xr).argmin(1)
-    mine, theirs = _ranks(y[q].cpu()), _ranks(y[r].cpu()[nearest])
+    q, neighbour = pairs
+    queries = len(q)
+    mine, theirs = _ranks(y[q]), _ranks(y[neighbour])
     correlations = [
         float(torch.corrcoef(torch.stack([a, b]))[0, 1])
         for a, b in zip(mine.T, theirs.T, strict=True)

@@ -7,13 +7,10 @@ forward hooks on the fixed probe batch (a training batch), for nn.ReLU modules.
 
 from __future__ import annotations
 
+import torch
 from torch import nn
 
-from optbench.core.specs import EpochRecord, Finding
-from optbench.diagnose.monitor import Monitor
-from optbench.diagnose.numbers import pct
-from optbench.diagnose.probe import MIN_PROBE_EXAMPLES, probe_activations
-from optbench.engine import TrialContext
+from optbench.diagnose.monitors.layer_share import LayerShareMonitor
 
 # Reported when at least half of a layer's units are dead *and* the loss is stuck or worse than
 # chance (History.in_trouble). Healthy ReLU
@@ -22,23 +19,15 @@ from optbench.engine import TrialContext
 DEAD_SHARE = 0.5
 
 
-class DyingReluMonitor(Monitor):
+class DyingReluMonitor(LayerShareMonitor):
     """act.dying_relu: share of never-active units per ReLU layer on the probe batch."""
 
-    def on_epoch_end(self, ctx: TrialContext, record: EpochRecord) -> list[Finding]:
-        x = ctx.probe[0]
-        if len(x) < MIN_PROBE_EXAMPLES or not self.history.in_trouble(finite=True):
-            return []
-        shares = {
-            name: float((out.flatten(1) > 0).any(0).logical_not().float().mean())
-            for name, (_, out) in probe_activations(ctx.model, x, (nn.ReLU, nn.ReLU6)).items()
-        }
-        dead = {name: share for name, share in shares.items() if share >= DEAD_SHARE}
-        if not dead:
-            return []
-        layers = ", ".join(f"{name} {pct(share)}" for name, share in dead.items())
-        message = (
-            f"Dead ReLU units (never active on {len(x)} training examples): {layers}; "
-            f"{self.history.trouble()}."
-        )
-        return self.finding(ctx, "act.dying_relu", message, record.epoch)
+    code = "act.dying_relu"
+    kinds = (nn.ReLU, nn.ReLU6)
+    threshold = DEAD_SHARE
+
+    def share(self, module: nn.Module, out: torch.Tensor) -> float:
+        return float((out.flatten(1) > 0).any(0).logical_not().float().mean())
+
+    def says(self, examples: int, layers: str) -> str:
+        return f"Dead ReLU units (never active on {examples} training examples): {layers}"

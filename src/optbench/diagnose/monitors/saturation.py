@@ -10,11 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from optbench.core.specs import EpochRecord, Finding
-from optbench.diagnose.monitor import Monitor
-from optbench.diagnose.numbers import pct
-from optbench.diagnose.probe import MIN_PROBE_EXAMPLES, probe_activations
-from optbench.engine import TrialContext
+from optbench.diagnose.monitors.layer_share import LayerShareMonitor
 
 # Saturated output: sigmoid below 0.01 or above 0.99 (derivative < 0.0099, under 4% of its
 # maximum 0.25); tanh beyond ±0.99 (derivative 1 - a² < 0.02, under 2% of its maximum).
@@ -25,24 +21,21 @@ SATURATION_EPS = 0.01
 SATURATED_SHARE = 0.6
 
 
-class SaturationMonitor(Monitor):
+class SaturationMonitor(LayerShareMonitor):
     """act.saturated: share of saturated sigmoid/tanh outputs per hidden layer."""
 
-    def on_epoch_end(self, ctx: TrialContext, record: EpochRecord) -> list[Finding]:
-        x = ctx.probe[0]
-        if len(x) < MIN_PROBE_EXAMPLES or not self.history.in_trouble(finite=True):
-            return []
-        layers = probe_activations(ctx.model, x, (nn.Sigmoid, nn.Tanh))
-        shares = {name: saturated_share(module, out) for name, (module, out) in layers.items()}
-        hot = {name: share for name, share in shares.items() if share >= SATURATED_SHARE}
-        if not hot:
-            return []
-        listed = ", ".join(f"{name} {pct(share)}" for name, share in hot.items())
-        message = (
-            f"Saturated units (outputs within {SATURATION_EPS} of their limits on {len(x)} "
-            f"training examples): {listed}; {self.history.trouble()}."
+    code = "act.saturated"
+    kinds = (nn.Sigmoid, nn.Tanh)
+    threshold = SATURATED_SHARE
+
+    def share(self, module: nn.Module, out: torch.Tensor) -> float:
+        return saturated_share(module, out)
+
+    def says(self, examples: int, layers: str) -> str:
+        return (
+            f"Saturated units (outputs within {SATURATION_EPS} of their limits on {examples} "
+            f"training examples): {layers}"
         )
-        return self.finding(ctx, "act.saturated", message, record.epoch)
 
 
 def saturated_share(module: nn.Module, out: torch.Tensor) -> float:
