@@ -8,8 +8,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from optbench.core.lazy import lazy_names
 from optbench.landscape.function import FUNCTIONS, TestFunction, get_function
 from optbench.landscape.run import DEFAULT_TOL, LandscapeResult, Run, TuningPoint, run_landscape
 from optbench.landscape.table import result_rows, to_json, to_markdown, to_table
@@ -38,11 +37,8 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    # The figures need matplotlib (~0.4 s to import): loaded when first asked for, so the
-    # CLI, which imports this package for every command, does not pay it at start-up.
-    if name in ("animate_landscape", "plot_landscape"):
-        from optbench.landscape import figure
-
-        return getattr(figure, name)
-    raise AttributeError(f"module 'optbench.landscape' has no attribute {name!r}")
+# The figures need matplotlib (~0.4 s to import): loaded when first asked for, so the CLI,
+# which imports this package for every command, does not pay it at start-up.
+__getattr__, __dir__ = lazy_names(
+    __name__, {"optbench.landscape.figure": ("animate_landscape", "plot_landscape")}
+)

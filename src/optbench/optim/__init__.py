@@ -13,8 +13,9 @@ text and reading measured cards (`optbench optimizers`) need no torch; the regis
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from optbench.core.lazy import lazy_names
 
 if TYPE_CHECKING:
     from optbench.optim.build import build_optimizer
@@ -34,7 +35,7 @@ _WHERE = {
     "optbench.optim.parse": ("format_optimizer", "parse_optimizer", "split_optimizer_list"),
     "optbench.optim.resolve": ("optimizer_class", "optimizer_defaults", "resolve_optimizer"),
 }
-_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
+__getattr__, __dir__ = lazy_names(__name__, _WHERE)
 
 __all__ = [
     "LARS",
@@ -49,18 +50,5 @@ __all__ = [
     "parse_optimizer",
     "resolve_optimizer",
     "split_optimizer_list",
-]  # the keys of _MODULE_OF (a test checks)
+]  # the names of _WHERE (tests/core/test_lazy.py checks)
 
-
-def __getattr__(name: str) -> Any:
-    """Import a public name's module on first use; later look-ups find it in globals()."""
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'optbench.optim' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_MODULE_OF})

@@ -7,8 +7,9 @@ and the head section import.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from optbench.core.lazy import lazy_names
 
 if TYPE_CHECKING:
     from optbench.report.analysis import Analysis, WorkloadAnalysis, analyse
@@ -34,7 +35,7 @@ _WHERE = {
     "optbench.report.view": ("GroupSummary", "StudyView", "TrialView"),
     "optbench.report.write": ("ReportFiles", "preload", "write_report", "write_reports"),
 }
-_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
+__getattr__, __dir__ = lazy_names(__name__, _WHERE)
 
 __all__ = [
     "Analysis",
@@ -62,18 +63,5 @@ __all__ = [
     "tidy_rows",
     "write_report",
     "write_reports",
-]  # the keys of _MODULE_OF (a test checks)
+]  # the names of _WHERE (tests/core/test_lazy.py checks)
 
-
-def __getattr__(name: str) -> Any:
-    """Import a public name's module on first use; later look-ups find it in globals()."""
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'optbench.report' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_MODULE_OF})
