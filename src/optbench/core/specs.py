@@ -271,6 +271,8 @@ class StudySpec:
     address: str | None = None
     num_cpus: float = 1.0
     num_gpus: float = 0.0
+    # The most trials the study may have (plan/limits.py); None = the default limit.
+    max_trials: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

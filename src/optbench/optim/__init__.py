@@ -10,7 +10,7 @@
 
 from optbench.optim.build import build_optimizer
 from optbench.optim.catalog import OPTIMIZERS
-from optbench.optim.grid import expand_optimizer_grid
+from optbench.optim.grid import expand_optimizer_grid, grid_axes, grid_size
 from optbench.optim.info import PROFILES, OptimizerInfo
 from optbench.optim.lars import LARS
 from optbench.optim.parse import format_optimizer, parse_optimizer, split_optimizer_list
@@ -24,6 +24,8 @@ __all__ = [
     "build_optimizer",
     "expand_optimizer_grid",
     "format_optimizer",
+    "grid_axes",
+    "grid_size",
     "optimizer_class",
     "optimizer_defaults",
     "parse_optimizer",
