@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,10 @@ from optbench.core.errors import StoreError
 from optbench.core.specs import StudySpec
 from optbench.driver import Progress, StudyOutcome
 from optbench.driver import run_study as _run_study
-from optbench.plan import expand, load_study_file, parse_study
+from optbench.plan import expand, load_study_file, parse_study, study_folder, study_to_toml
 from optbench.report import StudyView, write_report
 from optbench.store import Store
+from optbench.store.folder import check_writable, folder_error
 from optbench.verify import TrialCheck, verify_study
 
 DEFAULT_RUNS_DIR = Path("runs")
@@ -42,17 +44,22 @@ def run_study(
     report.md and config.toml. Finished trials of an earlier run of the same study are skipped.
     """
     spec = load_study(study)
-    folder = out if out is not None else DEFAULT_RUNS_DIR / spec.name
+    folder = out if out is not None else study_folder(DEFAULT_RUNS_DIR, spec.name)
     return _run_study(spec, folder, cache_dir or default_cache_dir(), progress)
 
 
-def load_study(study: StudySpec | dict[str, Any] | str | Path) -> StudySpec:
-    """A validated StudySpec from a spec, a raw dict or a TOML study file."""
-    if isinstance(study, StudySpec):
+def load_study(
+    study: StudySpec | dict[str, Any] | str | Path, overrides: dict[str, Any] | None = None
+) -> StudySpec:
+    """A validated StudySpec from a spec, a raw dict or a TOML study file. `overrides`
+    replace keys of a dict or file before validation (flags such as --executor)."""
+    if isinstance(study, StudySpec) and not overrides:
         return study
+    if isinstance(study, StudySpec):
+        return parse_study({**tomllib.loads(study_to_toml(study)), **(overrides or {})})
     if isinstance(study, dict):
-        return parse_study(study)
-    return load_study_file(Path(study))
+        return parse_study({**study, **(overrides or {})})
+    return load_study_file(Path(study), overrides)
 
 
 def open_study(folder: Path) -> StudyView:
@@ -63,7 +70,7 @@ def open_study(folder: Path) -> StudyView:
             f"No study in {folder}: {path.name} is missing. "
             "Run one with `optbench compare` or `optbench run`."
         )
-    store = Store(path)
+    store = Store(path, readonly=True)
     try:
         return StudyView.load(store)
     finally:
@@ -80,7 +87,12 @@ def verify(
 
 def report(folder: Path) -> Path:
     """Regenerate report.md and figures of a study from its store alone."""
-    return write_report(open_study(folder), Path(folder))
+    view = open_study(folder)
+    check_writable(Path(folder))  # read-only media: said before the figures are drawn
+    try:
+        return write_report(view, Path(folder))
+    except OSError as exc:  # a full disk
+        raise folder_error(Path(folder), exc) from exc
 
 
 __all__ = [

@@ -69,7 +69,7 @@ def _read(folder: Path) -> tuple[StudySpec, dict[str, _Stored]]:
     path = Path(folder) / "study.sqlite"
     if not path.is_file():
         raise StoreError(f"No study in {folder}: {path.name} is missing.")
-    store = Store(path)
+    store = Store(path, readonly=True)
     try:
         raw = store.get_meta("study")
         if raw is None:

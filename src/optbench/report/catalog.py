@@ -44,7 +44,7 @@ def list_studies(folder: Path) -> list[StudyListing]:
 
 def read_listing(folder: Path) -> StudyListing:
     try:
-        store = Store(folder / STORE_FILE)
+        store = Store(folder / STORE_FILE, readonly=True)
     except StoreError as exc:
         return StudyListing(folder, folder.name, "unreadable", problem=str(exc))
     try:
