@@ -17,6 +17,7 @@ from pathlib import Path
 import typer
 
 from optbench import api
+from optbench.cli.doctor_imports import print_import_note
 from optbench.cli.heads_cmd import console, describe_data, heads_study, print_findings
 from optbench.cli.study_cmd import _cache_dir
 from optbench.core.errors import ConfigError, OptbenchError
@@ -57,6 +58,7 @@ def doctor(
     if fail_on not in FAIL_ON:
         raise ConfigError(f"--fail-on must be one of {', '.join(FAIL_ON)}. Received: {fail_on!r}")
     if study_file is not None:
+        print_import_note(console, study_file)  # said before the study's modules are imported
         study = api.load_study(study_file)
     else:
         study = heads_study(

@@ -15,12 +15,14 @@ import typer
 from rich.console import Console
 
 from optbench import api
+from optbench.cli.paths import out_folder
 from optbench.cli.study_cmd import _cache_dir, _parse_seeds, execute
 from optbench.core.errors import ConfigError
 from optbench.core.specs import Finding, StudySpec
 from optbench.data import load_dataset
 from optbench.diagnose.setup_check import check_study
 from optbench.models import parse_model
+from optbench.plan import safe_name
 
 console = Console(soft_wrap=True)  # findings are long sentences: never hard-wrap them
 
@@ -99,7 +101,7 @@ def heads_study(
     if picked:
         table["classes"] = picked
     raw: dict[str, Any] = {
-        "name": name or f"heads-{dataset}",
+        "name": name if name is not None else safe_name(f"heads-{dataset}"),
         "dataset": {k: v for k, v in table.items() if v is not None},
         "model": {
             "name": model_spec.name,
@@ -202,7 +204,7 @@ def heads(
     device: str = typer.Option("cpu", help="cpu, cuda, cuda:N."),
     workers: int | None = typer.Option(None, help="Trials side by side (default: one per core)."),
     name: str | None = typer.Option(None, help="Study name (default: heads-<dataset>)."),
-    out: Path | None = typer.Option(None, help="Study folder (default: runs/<name>)."),
+    out: str | None = typer.Option(None, help="Study folder (default: runs/<name>)."),
 ) -> None:
     """Compare output heads (units × activation × loss) on a binary task, the seed's Q4."""
     if study_file is not None:
@@ -212,7 +214,7 @@ def heads(
                 f"{study_file} has no [[heads]]: a head study lists the heads to compare "
                 "(see studies/seed-heads.toml), or run it with `optbench run`."
             )
-        _run(study, out, check)
+        _run(study, out_folder(out), check)
         return
     study = heads_study(
         dataset=dataset,
@@ -235,7 +237,7 @@ def heads(
         workers=workers,
         name=name,
     )
-    _run(study, out, check)
+    _run(study, out_folder(out), check)
 
 
 def _run(study: StudySpec, out: Path | None, check: bool) -> None:

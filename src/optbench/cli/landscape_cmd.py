@@ -15,6 +15,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from optbench.cli.paths import out_folder
 from optbench.core.errors import ConfigError
 from optbench.landscape import (
     FUNCTIONS,
@@ -27,6 +28,9 @@ from optbench.landscape import (
     to_table,
 )
 from optbench.optim import parse_optimizer, split_optimizer_list
+from optbench.store.folder import check_study_folder, folder_error
+
+MAX_LR_POINTS = 100  # a finer grid than this says nothing more, and each point is a full run
 
 
 class Format(StrEnum):
@@ -68,7 +72,9 @@ def landscape(
         "with the same step budget. Without it they use their profile's default lr.",
     ),
     lr_range: str = typer.Option("1e-4,1", "--lr-range", help="Grid ends for --tune-lr."),
-    lr_points: int = typer.Option(9, "--lr-points", min=2, help="Grid points for --tune-lr."),
+    lr_points: int = typer.Option(
+        9, "--lr-points", min=2, max=MAX_LR_POINTS, help="Grid points for --tune-lr."
+    ),
     tol: float = typer.Option(1e-6, "--tol", help="Converged once f − f* stays ≤ tol."),
     clip: float | None = typer.Option(
         None, "--clip", help="Clip each gradient's norm to this (off unless given)."
@@ -81,13 +87,16 @@ def landscape(
     profile: ProfileName = typer.Option(
         ProfileName.torch, "--profile", help="Optimizer defaults and update rules."
     ),
-    out: Path | None = typer.Option(
+    out: str | None = typer.Option(
         None, "--out", help="Folder for the PNG, GIF and JSON (nothing is written without it)."
     ),
     gif: bool = typer.Option(True, "--gif/--no-gif", help="With --out: also write the GIF."),
     fmt: Format = typer.Option(Format.table, "--format", help="How to print the table."),
 ) -> None:
     """Run optimizers from a 2-D function's start point; compare and draw their paths."""
+    folder = out_folder(out)
+    if folder is not None:
+        check_study_folder(folder, study=False)  # before any step is run
     specs = [parse_optimizer(text, profile.value) for text in split_optimizer_list(optimizers)]
     func = get_function(
         function,
@@ -103,8 +112,11 @@ def landscape(
         typer.echo(to_markdown(result), nl=False)
     else:
         typer.echo(to_json(result), nl=False)
-    if out is not None:
-        _write(result, out, gif)
+    if folder is not None:
+        try:
+            _write(result, folder, gif)
+        except OSError as exc:  # a file in the way, read-only media, a full disk
+            raise folder_error(folder, exc) from exc
 
 
 def _write(result: LandscapeResult, out: Path, gif: bool) -> None:

@@ -66,7 +66,8 @@ def results_table(view: StudyView, w: WorkloadAnalysis, multi: bool = False) -> 
 def _span(low: float, high: float, k: float, digits: int) -> str:
     if fmt.missing(low) or fmt.missing(high):
         return fmt.DASH
-    return f"{low * k:.{digits}f}–{high * k:.{digits}f}"
+    note = f" {fmt.UNINFORMATIVE}" if k == 100.0 and fmt.uninformative(low, high) else ""
+    return f"{low * k:.{digits}f}–{high * k:.{digits}f}{note}"
 
 
 def comparison_lines(w: WorkloadAnalysis) -> list[str]:

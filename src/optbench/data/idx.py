@@ -55,9 +55,9 @@ def load_idx(
     actual = len(data) - offset
     if actual != expected:
         shape = "x".join(map(str, dims))
-        problem = "truncated" if actual < expected else "has trailing bytes"
+        problem = "is truncated" if actual < expected else "has trailing bytes"
         raise DataError(
-            f"IDX file '{path}' is {problem}: its header promises a {shape} array of "
+            f"IDX file '{path}' {problem}: its header promises a {shape} array of "
             f"{dtype.name} ({expected} payload bytes) but it holds {actual}. {_FIX}"
         )
     array = np.frombuffer(data, dtype=dtype, count=math.prod(dims), offset=offset)
