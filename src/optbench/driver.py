@@ -327,7 +327,7 @@ class CheckpointFolder:
         """
         found = {}
         for trial in todo:
-            blob, stored = self.read(trial.id), store.last_epoch(trial.id)
+            blob, stored = self.read(trial.id), store.whole_epochs(trial.id)
             if blob is None or stored == 0:
                 continue
             try:

@@ -75,8 +75,10 @@ def _atomic_write(path: Path, text: str) -> Path:
     try:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
-    except OSError:
+    except OSError as exc:
         with contextlib.suppress(OSError):  # a full disk must not leave report.html.tmp
             tmp.unlink(missing_ok=True)
+        if exc.filename is None:  # a failed write names no file: name the one it was for
+            exc.filename = str(path)
         raise
     return path

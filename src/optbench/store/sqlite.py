@@ -238,6 +238,19 @@ class Store:
         """Trial id → status (pending, running, finished, failed, stopped)."""
         return {r[0]: r[1] for r in self._db.execute("SELECT id, status FROM trials")}
 
+    def whole_epochs(self, trial_id: str) -> int:
+        """The last epoch k such that epochs 1..k are all stored (0: none): where a trial can
+        resume without leaving a gap."""
+        rows = self._db.execute(
+            "SELECT epoch FROM epochs WHERE trial_id = ? ORDER BY epoch", (trial_id,)
+        )
+        whole = 0
+        for (epoch,) in rows:
+            if epoch != whole + 1:
+                break
+            whole = epoch
+        return whole
+
     def last_epoch(self, trial_id: str) -> int:
         row = self._db.execute(
             "SELECT MAX(epoch) FROM epochs WHERE trial_id = ?", (trial_id,)
