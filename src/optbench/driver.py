@@ -37,12 +37,14 @@ from optbench.diagnose import CODES, check_data, resolve_stop_on
 from optbench.engine import (
     TrainOptions,
     available_cores,
+    available_memory,
     idle_cores,
     load_checkpoint,
     native_status,
     threads_restored,
 )
 from optbench.executors import RunRequest, dataset_key, get_executor, plan_resources
+from optbench.models import parameter_count, training_bytes
 from optbench.plan import choose_lrs, expand, search_trials, study_to_toml, tuned_trials
 from optbench.plan.limits import trial_count_problem
 from optbench.plots import pyplot
@@ -98,6 +100,7 @@ def run_study(
     finally:
         if early:
             plotting.join()
+    _check_models_fit(trials, data, study.device)
     make_study_folder(folder)
     with _locked(folder), _collector_skips_what_lives_now(), threads_restored():
         store = Store(folder / "study.sqlite")
@@ -236,6 +239,21 @@ def _check_size(study: StudySpec) -> None:
     problem = trial_count_problem(study)
     if problem:
         raise ConfigError(f"Invalid study: {problem}")
+
+
+def _check_models_fit(trials: list[TrialSpec], data: Dataset, device: str) -> None:
+    """Refuse, before any work, a model one copy of which cannot train in this machine's
+    free memory (`--model mlp:100000000`): counted without building it."""
+    free = available_memory(device)
+    for model in {t.model for t in trials}:
+        count = parameter_count(model, data.input_shape, data.num_classes)
+        need = training_bytes(count)
+        if need > free:
+            raise ConfigError(
+                f"The model ({model.name}, hidden={list(model.hidden)}) has {count:,} "
+                f"parameters: training one copy needs about {need / 2**30:.1f} GiB, more than "
+                f"the {free / 2**30:.1f} GiB free on {device}. Use fewer or smaller layers."
+            )
 
 
 def _check_device(device: str) -> None:

@@ -348,6 +348,7 @@ ROWS: list[tuple[str, list[str], str]] = [
         [*GOOD, "--seeds", ",".join(map(str, range(10_001)))],
         "more than its limit of 10,000",
     ),
+    ("a model too large to train", [*GOOD, "--model", "mlp:1000000000"], "GiB free on cpu"),
     ("--max-trials below the study", [*GOOD, "-o", "adam,sgd", "--max-trials", "1"], "limit of 1"),
     ("--max-trials 0", [*GOOD, "--max-trials", "0"], "`max_trials` must be between 1"),
     ("--max-trials not a number", [*GOOD, "--max-trials", "x"], "'--max-trials'"),

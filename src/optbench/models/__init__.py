@@ -10,6 +10,7 @@ from optbench.models.registry import (
     parse_model,
     validate_model,
 )
+from optbench.models.size import parameter_count, training_bytes
 
 __all__ = [
     "HEAD_ACTIVATIONS",
@@ -22,6 +23,8 @@ __all__ = [
     "cached_logits",
     "head_layers",
     "model_cost",
+    "parameter_count",
     "parse_model",
+    "training_bytes",
     "validate_model",
 ]
