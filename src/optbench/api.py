@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from optbench.core.errors import StoreError
+from optbench.core.paths import checked_path
 from optbench.core.specs import StudySpec
 from optbench.driver import Progress, StudyOutcome
 from optbench.driver import run_study as _run_study
@@ -64,7 +65,7 @@ def load_study(
 
 def open_study(folder: Path) -> StudyView:
     """Read a study's results from its store (no training)."""
-    path = Path(folder) / "study.sqlite"
+    path = checked_path(folder, "study folder") / "study.sqlite"
     if not path.is_file():
         raise StoreError(
             f"No study in {folder}: {path.name} is missing. "

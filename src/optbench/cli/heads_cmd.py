@@ -13,6 +13,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from optbench import api
 from optbench.cli.paths import out_folder
@@ -136,7 +137,7 @@ def _with_image_options(study: StudySpec, size: int | None, sha256: str | None) 
 
 def print_findings(results: dict[str, list[Finding]], where: str) -> tuple[int, int]:
     """Print each head's findings; return (heads with errors, heads with warnings)."""
-    console.print(f"Checked {len(results)} head(s) on {where}, before training:")
+    console.print(f"Checked {len(results)} head(s) on {where}, before training:", markup=False)
     errors = warnings = 0
     for label, findings in results.items():
         worst = {f.severity for f in findings}
@@ -149,11 +150,14 @@ def print_findings(results: dict[str, list[Finding]], where: str) -> tuple[int, 
             if "warning" in worst
             else "[green]✓[/]"
         )
-        console.print(f"{mark} {label}" + ("" if findings else " — no findings"), highlight=False)
+        console.print(
+            f"{mark} {escape(label)}" + ("" if findings else " — no findings"), highlight=False
+        )
         for f in findings:
             color = {"error": "red", "warning": "yellow"}.get(f.severity, "blue")
-            console.print(f"    [{color}]{f.severity}[/] {f.code}: {f.message}", highlight=False)
-            console.print(f"      Fix: {f.fix}", highlight=False)
+            message = escape(f.message)
+            console.print(f"    [{color}]{f.severity}[/] {f.code}: {message}", highlight=False)
+            console.print(f"      Fix: {f.fix}", highlight=False, markup=False)
     return errors, warnings
 
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from optbench.optim import split_optimizer_list
 from optbench.optim.cards import (
@@ -38,7 +39,7 @@ def _table(title: str, headers: tuple[str, ...], rows: list[list[str]]) -> Table
         table.add_column(header, overflow="fold")
     for row in rows:
         style = "red" if any(cell.startswith("NO:") for cell in row) else None
-        table.add_row(*row, style=style)
+        table.add_row(*(Text(cell) for cell in row), style=style)  # text, not markup
     return table
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from optbench.core.errors import ConfigError
+from optbench.core.paths import checked_path
 
 
 def out_folder(text: str | None, flag: str = "--out") -> Path | None:
@@ -21,6 +22,4 @@ def out_folder(text: str | None, flag: str = "--out") -> Path | None:
             f"`{flag}` must name a folder; an empty one would mean the current folder. "
             f"Received: {flag}={text!r}"
         )
-    if "\0" in text:
-        raise ConfigError(f"`{flag}` must not contain a NUL byte. Received: {flag}={text!r}")
-    return Path(text).expanduser()
+    return checked_path(Path(text).expanduser(), f"`{flag}` folder")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.padding import Padding
 from rich.table import Table
 
@@ -40,7 +41,7 @@ def _pm(mean: float, sd: float, percent: bool = False, digits: int = 4) -> str:
 def results_table(view: StudyView, w: WorkloadAnalysis, multi: bool = False) -> Table:
     where = f" on {w.workload}" if multi else ""
     table = Table(
-        title=f"Study {view.name}{where}: final epoch, mean ± sd (validation = test split)",
+        title=escape(f"Study {view.name}{where}: final epoch, mean ± sd (validation = test split)"),
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
@@ -53,7 +54,7 @@ def results_table(view: StudyView, w: WorkloadAnalysis, multi: bool = False) -> 
     for g in w.groups:
         acc, loss, train = g.interval("val/acc"), g.interval("val/loss"), g.interval("train/acc")
         table.add_row(
-            g.group,
+            escape(g.group),  # a user's label is text, not markup
             f"{g.finished}/{len(g.trials)}",
             _pm(acc.mean, acc.sd, True),
             _span(acc.low, acc.high, 100.0, 2),
@@ -118,7 +119,7 @@ def print_results(console: Console, view: StudyView) -> None:
                 highlight=False,
             )
     if not analysis.workloads:
-        console.print(f"Study {view.name}: no trials yet.")
+        console.print(f"Study {view.name}: no trials yet.", markup=False)
     _print_digests(console, view)
     _print_findings(console, view)
 
@@ -150,11 +151,11 @@ def _print_findings(console: Console, view: StudyView) -> None:
         counts[f["severity"]] = counts.get(f["severity"], 0) + 1
     parts = fmt.counts(counts)
     codes = ", ".join(sorted({f["code"] for f in view.findings}))
-    console.print(f"Findings: {parts} ({codes}); see the report.", highlight=False)
+    console.print(f"Findings: {parts} ({codes}); see the report.", highlight=False, markup=False)
 
 
 def listing_table(listings: list[StudyListing], root: Path) -> Table:
-    table = Table(title=f"Studies in {root}", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(title=escape(f"Studies in {root}"), box=box.SIMPLE_HEAD, pad_edge=False)
     for col in ("Study", "Status", "Trials", "Dataset", "Optimizers", "Updated"):
         wraps = col in ("Study", "Dataset", "Optimizers")
         table.add_column(col, justify="right" if col == "Trials" else "left", no_wrap=not wraps)
@@ -166,11 +167,11 @@ def listing_table(listings: list[StudyListing], root: Path) -> Table:
         name = folder if s.name in (folder, s.folder.name) else f"{folder} ({s.name})"
         status = s.status + (f" ({s.failed})" if s.failed else "")
         table.add_row(
-            name,
+            escape(name),
             f"[{STATUS_STYLE.get(s.status, '')}]{status}[/]",
             f"{s.finished}/{s.trials}" if s.trials else fmt.DASH,
-            ", ".join(s.datasets) or fmt.DASH,
-            ", ".join(s.groups) or fmt.DASH,
+            escape(", ".join(s.datasets)) or fmt.DASH,
+            escape(", ".join(s.groups)) or fmt.DASH,
             _when(s.updated),
         )
     return table
@@ -178,12 +179,13 @@ def listing_table(listings: list[StudyListing], root: Path) -> Table:
 
 def print_listing(console: Console, listings: list[StudyListing], root: Path) -> None:
     if not listings:
-        console.print(f"No studies in {root} (a study folder holds study.sqlite).")
+        console.print(f"No studies in {root} (a study folder holds study.sqlite).", markup=False)
         return
     console.print(listing_table(listings, root))
     for s in listings:
         if s.problem:
-            console.print(f"[red]{_relative(s.folder, root)}:[/] {s.problem}", highlight=False)
+            where, problem = escape(_relative(s.folder, root)), escape(s.problem)
+            console.print(f"[red]{where}:[/] {problem}", highlight=False)
 
 
 def _relative(folder: Path, root: Path) -> str:

@@ -18,10 +18,10 @@ def report(
 ) -> None:
     """Regenerate report.md, report.html and the figures from the study's store alone."""
     path = api.report(study_dir)
-    console.print(f"Report: {path}", highlight=False)
+    console.print(f"Report: {path}", highlight=False, markup=False)
     html = path.with_name("report.html")
     if html.is_file():
-        console.print(f"HTML:   {html}", highlight=False)
+        console.print(f"HTML:   {html}", highlight=False, markup=False)
 
 
 def show(study_dir: Path = typer.Argument(..., help="A study folder, e.g. runs/my-study.")) -> None:

@@ -14,6 +14,7 @@ from optbench.cli.paths import out_folder
 from optbench.cli.progress import RichProgress
 from optbench.cli.render import print_results
 from optbench.core.errors import ConfigError
+from optbench.core.paths import checked_path
 from optbench.models import parse_model
 from optbench.optim import split_optimizer_list
 from optbench.plan import MAX_TRIALS, safe_name
@@ -189,7 +190,7 @@ def resume(
 ) -> None:
     """Continue an interrupted study: finished trials are kept, the rest resume from their
     last checkpoint."""
-    config = study_dir / "config.toml"
+    config = checked_path(study_dir, "study folder") / "config.toml"
     if not config.is_file():
         raise ConfigError(
             f"{study_dir} has no config.toml, so it is not a study folder optbench can resume. "

@@ -14,6 +14,7 @@ from typing import Any
 import tomli_w
 
 from optbench.core.errors import ConfigError, OptbenchError
+from optbench.core.paths import checked_path
 from optbench.core.registry import suggest
 from optbench.core.specs import DatasetSpec, HeadSpec, ModelSpec, OptimizerSpec, StudySpec
 from optbench.data import DATASETS
@@ -108,6 +109,7 @@ def read_study_file(path: Path) -> dict[str, Any]:
 
 def _study_text(path: Path) -> str:
     """The file's text: checked to be a regular file of a sane size before it is read."""
+    path = checked_path(path, "study file")
     try:
         if path.is_dir():
             raise ConfigError(
@@ -218,6 +220,8 @@ def _dataset(value: Any, problems: list[str]) -> DatasetSpec | None:
             f"Known: {', '.join(DATASETS.names())}."
         )
     path = _typed(table, "path", str, None, problems, prefix="dataset.")
+    if path is not None:
+        path = _collecting(problems, lambda: str(checked_path(path, "`dataset.path`")))
     options = {k: table[k] for k in _DATASET_OPTIONS if k in table}
     return DatasetSpec(
         name=name,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from optbench.core.errors import StoreError
+from optbench.core.paths import checked_path
 from optbench.report.view import StudyView
 from optbench.store import Store
 
@@ -34,7 +35,7 @@ class StudyListing:
 
 def list_studies(folder: Path) -> list[StudyListing]:
     """Every study under `folder` (the folder itself included), sorted by path."""
-    folder = Path(folder)
+    folder = checked_path(folder, "folder")
     if not folder.is_dir():
         raise StoreError(
             f"No folder {folder}. Give the folder your studies are in (default: runs)."

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from optbench.core.errors import StoreError
+from optbench.core.paths import checked_path
 
 # What an optbench study folder holds from its first write on: a folder with other files and
 # neither of these is someone else's, and a study there could overwrite their report.md.
@@ -23,6 +24,7 @@ _DENIED = (errno.EACCES, errno.EPERM)
 def check_study_folder(folder: Path, *, study: bool = True) -> None:
     """Refuse, before any work, a folder no study can be written to (nothing is created).
     `study=False`: any folder will do (landscape figures), not only an optbench study's."""
+    folder = checked_path(folder, "folder")
     if folder.is_dir():
         if study:
             _check_ours(folder)
