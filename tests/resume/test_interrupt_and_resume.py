@@ -3,8 +3,8 @@ process group: the driver and its pool workers): every interrupted run says one 
 exits 130, no worker prints a traceback, and the resumed study equals an uninterrupted one.
 
 The moments are after the study has started training (a row was stored): a Ctrl-C while
-Python is still importing torch is the interpreter's, before optbench runs. Three workers
-for two groups leave one idle, where the traceback used to come from.
+Python is still importing torch is the interpreter's, before optbench runs. Eight workers
+for six one-trial groups leave two idle, where the traceback used to come from.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ name = "interrupt-me"
 epochs = 12
 batch_size = 32
 seeds = [0, 1]
-workers = 3
+workers = 8
+stack = false
 optimizers = ["adam", "sgd:lr=0.05", "rmsprop"]
 
 [dataset]
