@@ -362,6 +362,14 @@ ROWS: list[tuple[str, list[str], str]] = [
     ("landscape minimum nan", ["landscape", "--minimum", "nan,0"], "`minimum` must be finite"),
     ("landscape lr points", ["landscape", "--lr-points", "1000000"], "'--lr-points'"),
     ("landscape tol nan", ["landscape", "--tol", "nan"], "`tol` must be > 0"),
+    (
+        "landscape lr range not positive",
+        ["landscape", "--tune-lr", "--lr-range", "nan,-inf"],
+        "`lr_range` must be two learning rates > 0",
+    ),
+    ("show a path too long", ["show", "x" * 300], "too long for a filesystem"),
+    ("--out a path too long", [*GOOD, "--out", "x" * 300], "too long for a filesystem"),
+    ("--data-path a device", ["compare", "-d", "mnist", "--data-path", "/dev/zero"], "regular"),
     ("landscape clip negative", ["landscape", "--clip", "-1"], "`clip` must be > 0"),
     # --- settings that only work together, messages ------------------------------------------
     ("--lr-grid without --tune", [*GOOD, "--lr-grid", "0.01,0.1"], "used only when tuning"),
