@@ -134,7 +134,7 @@ def _write(result: LandscapeResult, out: Path, gif: bool) -> None:
     written.append(json_path)
     err = Console(stderr=True)
     for path in written:
-        err.print(f"wrote {path}", highlight=False)
+        err.print(f"wrote {path}", highlight=False, markup=False)
 
 
 def _pair(text: str, flag: str) -> tuple[float, float]:
