@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +21,11 @@ from optbench.core.paths import default_cache_dir
 from optbench.core.specs import StudySpec
 from optbench.driver import Progress, StudyOutcome
 from optbench.driver import run_study as _run_study
-from optbench.plan import expand, load_study_file, parse_study
+from optbench.plan import expand as expand  # re-exported: optbench.expand
+from optbench.plan import load_study_file, parse_study, study_folder, study_to_toml
 from optbench.report import StudyView, open_study, summary_rows, tidy_rows, write_report
 from optbench.report.catalog import DEFAULT_RUNS_DIR
+from optbench.store.folder import check_writable, folder_error
 from optbench.verification import TrialCheck, verify_study
 
 
@@ -39,7 +42,7 @@ def run_study(
     report.md and config.toml. Finished trials of an earlier run of the same study are skipped.
     """
     spec = load_study(study)
-    folder = out if out is not None else DEFAULT_RUNS_DIR / spec.name
+    folder = out if out is not None else study_folder(DEFAULT_RUNS_DIR, spec.name)
     return _run_study(spec, folder, cache_dir or default_cache_dir(), progress)
 
 
@@ -146,13 +149,18 @@ class Comparison:
         return self.folder / "figures" / "curves-all.png"
 
 
-def load_study(study: StudySpec | dict[str, Any] | str | Path) -> StudySpec:
-    """A validated StudySpec from a spec, a raw dict or a TOML study file."""
-    if isinstance(study, StudySpec):
+def load_study(
+    study: StudySpec | dict[str, Any] | str | Path, overrides: dict[str, Any] | None = None
+) -> StudySpec:
+    """A validated StudySpec from a spec, a raw dict or a TOML study file. `overrides`
+    replace keys of a dict or file before validation (flags such as --executor)."""
+    if isinstance(study, StudySpec) and not overrides:
         return study
+    if isinstance(study, StudySpec):
+        return parse_study({**tomllib.loads(study_to_toml(study)), **(overrides or {})})
     if isinstance(study, dict):
-        return parse_study(study)
-    return load_study_file(Path(study))
+        return parse_study({**study, **(overrides or {})})
+    return load_study_file(Path(study), overrides)
 
 
 def verify(
@@ -165,22 +173,9 @@ def verify(
 
 def report(folder: Path) -> Path:
     """Regenerate report.md and figures of a study from its store alone."""
-    return write_report(open_study(folder), Path(folder))
-
-
-__all__ = [
-    "DEFAULT_RUNS_DIR",
-    "Comparison",
-    "StudyOutcome",
-    "StudySpec",
-    "TrialCheck",
-    "compare",
-    "default_cache_dir",
-    "expand",
-    "load_study",
-    "open_study",
-    "parse_study",
-    "report",
-    "run_study",
-    "verify",
-]
+    view = open_study(folder)
+    check_writable(Path(folder))  # read-only media: said before the figures are drawn
+    try:
+        return write_report(view, Path(folder))
+    except OSError as exc:  # a full disk
+        raise folder_error(Path(folder), exc) from exc

@@ -14,7 +14,6 @@ import gc
 import json
 import math
 import os
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -38,23 +37,33 @@ from optbench.core.specs import (
 )
 from optbench.core.task import task_kind
 from optbench.data import Dataset, load_dataset
-from optbench.diagnose import check_data, check_study_design, lr_edge_findings, resolve_stop_on
+from optbench.diagnose import (
+    CODES,
+    check_data,
+    check_study_design,
+    lr_edge_findings,
+    resolve_stop_on,
+)
 from optbench.engine import (
     TrainOptions,
     available_cores,
+    available_memory,
     idle_cores,
     load_checkpoint,
     native_status,
     threads_restored,
 )
 from optbench.executors import RunRequest, dataset_key, get_executor, plan_resources
-from optbench.models import build_model
+from optbench.models import build_model, parameter_count, training_bytes
 from optbench.models.factory import check_outputs
 from optbench.models.graph import trial_graph
 from optbench.plan import choose_lrs, expand, search_trials, study_to_toml, tuned_trials
+from optbench.plan.limits import trial_count_problem
 from optbench.plots import pyplot
 from optbench.report import StudyView, preload, write_report
 from optbench.store import Store, TensorBoardLog
+from optbench.store.consistency import complete_ids
+from optbench.store.folder import check_study_folder, folder_error, make_study_folder
 
 # How long each look for an idle core lasts before the report's imports start early.
 PRELOAD_IDLE_SAMPLE_SECONDS = 0.1
@@ -85,9 +94,11 @@ def run_study(
     study: StudySpec, folder: Path, cache_dir: Path, progress: Progress | None = None
 ) -> StudyOutcome:
     """Run (or resume) `study` in `folder`; return where its report is."""
+    _check_size(study)  # a StudySpec built in Python skips the study-file checks
     trials = expand(study)
     resolve_stop_on(study.stop_on)  # a typo in the stop policy fails now, not in every trial
     _check_device(study.device)
+    check_study_folder(folder)  # a file, a device, read-only media: refused before any work
     # matplotlib's import (~0.4 s, which the report needs at the end) runs beside the data's
     # reading, which mostly releases the interpreter lock, unless workers are forked after
     # it: they would wait for it (a fork must not copy a thread midway), so it then waits for
@@ -102,7 +113,8 @@ def run_study(
     finally:
         if early:
             plotting.join()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _check_models_fit(trials, data, study.device)
+    make_study_folder(folder)
     with _locked(folder), _collector_skips_what_lives_now(), threads_restored():
         store = Store(folder / "study.sqlite")
         try:
@@ -161,7 +173,10 @@ def _run(
             chosen = ", ".join(f"{k}: lr={v:g}" for k, v in lrs.items())
             progress.note(f"Learning rates chosen on held-out data: {chosen}. Rerunning them.")
         phase.run(tuned)
-    report = write_report(StudyView.load(store), folder)
+    try:
+        report = write_report(StudyView.load(store), folder)
+    except OSError as exc:  # a full disk or read-only media while the report is written
+        raise folder_error(folder, exc) from exc
     return StudyOutcome(folder, report, phase.total, phase.finished, phase.failed, phase.skipped)
 
 
@@ -183,7 +198,7 @@ class _Phase:
 
     def run(self, trials: list[TrialSpec]) -> None:
         study, store = self.study, self.store
-        done = store.finished_ids()
+        done = complete_ids(store, trials)
         todo = [t for t in trials if t.id not in done]
         self.total += len(trials)
         self.skipped += len(trials) - len(todo)
@@ -192,12 +207,15 @@ class _Phase:
         if not todo:
             return
         checkpoints = CheckpointFolder(self.folder / "checkpoints")
+        resume = checkpoints.resumable(todo, store)
+        if self.progress and checkpoints.ahead:
+            self.progress.note(_ahead_note(checkpoints.ahead))
         request = RunRequest(
             todo,
             _options(study, todo, self.data),
             self.cache_dir,
             {dataset_key(study.dataset): self.data},
-            resume=checkpoints.resumable(todo, store),
+            resume=resume,
             initial_states=checkpoints.finals({t.init_from for t in todo if t.init_from}),
         )
         workers = 1 if study.reuse_model else _parallel(study, todo)
@@ -252,6 +270,27 @@ def _score(trial: TrialSpec, row: dict[str, Any]) -> float:
 def _nan(value: Any) -> float:
     """A stored metric as a float (SQLite keeps NaN as NULL)."""
     return float(value) if isinstance(value, int | float) else math.nan
+
+
+def _check_size(study: StudySpec) -> None:
+    problem = trial_count_problem(study)
+    if problem:
+        raise ConfigError(f"Invalid study: {problem}")
+
+
+def _check_models_fit(trials: list[TrialSpec], data: Dataset, device: str) -> None:
+    """Refuse, before any work, a model one copy of which cannot train in this machine's
+    free memory (`--model mlp:100000000`): counted without building it."""
+    free = available_memory(device)
+    for model in {t.model for t in trials}:
+        count = parameter_count(model, data.input_shape, data.num_outputs)
+        need = training_bytes(count)
+        if need > free:
+            raise ConfigError(
+                f"The model ({model.name}, hidden={list(model.hidden)}) has {count:,} "
+                f"parameters: training one copy needs about {need / 2**30:.1f} GiB, more than "
+                f"the {free / 2**30:.1f} GiB free on {device}. Use fewer or smaller layers."
+            )
 
 
 def _check_device(device: str) -> None:
@@ -316,6 +355,7 @@ class CheckpointFolder:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.ahead: dict[str, tuple[int, int]] = {}  # trial id → (checkpoint epoch, stored)
 
     def path(self, trial_id: str) -> Path:
         return self.root / f"{trial_id}.pt"
@@ -334,20 +374,34 @@ class CheckpointFolder:
         """Checkpoints of unfinished trials that recorded epochs before they were interrupted.
 
         A damaged checkpoint is set aside (renamed `.damaged`): its trial restarts from
-        epoch 1 rather than failing the study.
+        epoch 1 rather than failing the study. So is a checkpoint *ahead* of the store (a
+        store restored from a backup, or one that lost its last commits to a power cut, as
+        WAL at synchronous=NORMAL may): resuming from it would leave the epochs in between
+        missing and call the last stored one final. Its trial restarts from epoch 1 and gives
+        the same numbers (renamed `.ahead`; listed in `self.ahead`).
         """
         found = {}
         for trial in todo:
-            blob = self.read(trial.id)
-            if blob is None or store.last_epoch(trial.id) == 0:
+            blob, stored = self.read(trial.id), store.whole_epochs(trial.id)
+            if blob is None or stored == 0:
                 continue
             try:
-                load_checkpoint(blob)
+                epoch = load_checkpoint(blob).epoch
             except StoreError:
-                os.replace(self.path(trial.id), self.path(trial.id).with_suffix(".damaged"))
+                self._set_aside(trial.id, ".damaged")
+                continue
+            if epoch > stored:
+                self.ahead[trial.id] = (epoch, stored)
+                self._set_aside(trial.id, ".ahead")
                 continue
             found[trial.id] = blob
         return found
+
+    def _set_aside(self, trial_id: str, suffix: str) -> None:
+        try:
+            os.replace(self.path(trial_id), self.path(trial_id).with_suffix(suffix))
+        except OSError as exc:
+            raise folder_error(self.path(trial_id), exc) from exc
 
     def finals(self, trial_ids: set[str]) -> dict[str, bytes]:
         return {i: blob for i in trial_ids if (blob := self.read(i)) is not None}
@@ -388,11 +442,8 @@ class StudyWriter:
                     self._epoch(event)
                 elif isinstance(event, TrialResult):
                     self._result(event)
-        except (sqlite3.Error, OSError) as exc:
-            raise StoreError(
-                f"Could not write the study in {self.store.path.parent} ({exc}). If the disk is "
-                "full, free space and run the same command again: every finished epoch is kept."
-            ) from exc
+        except OSError as exc:  # the store's own refusals are StoreErrors already
+            raise folder_error(self.store.path.parent, exc) from exc
         finally:
             self.tb.close_all()
 
@@ -497,9 +548,9 @@ def _record_study(
 
 
 def _register(store: Store, trials: list[TrialSpec]) -> None:
-    """Add the trials (idempotent) and mark them as the study's current trials."""
-    for position, trial in enumerate(trials):
-        store.add_trial(trial, position)
+    """Add the trials (idempotent, one transaction) and mark them as the study's current
+    trials."""
+    store.add_trials(trials)
     store.set_meta("trial_ids", json.dumps([t.id for t in trials]))
 
 
@@ -537,7 +588,36 @@ def _check_user_model(study: StudySpec, data: Dataset) -> None:
 
 def _static_findings(study: StudySpec, data: Dataset) -> list[Finding]:
     """Problems visible from the study and the data alone, before any training."""
-    return [*check_study_design(study), *check_data(data)]
+    return [*check_study_design(study), *check_data(data), *_skipped_inputs(data.skipped)]
+
+
+# Skipped files named in the finding; the rest are counted (all are in the store's meta).
+SKIPPED_SHOWN = 5
+
+
+def _skipped_inputs(skipped: list[str]) -> list[Finding]:
+    """data.skipped_files: the reader left files out (corrupt, too large, outside the
+    folder). The study is right to go on without them, but not silently."""
+    if not skipped:
+        return []
+    info = CODES.get("data.skipped_files")
+    shown = "; ".join(skipped[:SKIPPED_SHOWN])
+    more = f"; and {len(skipped) - SKIPPED_SHOWN} more" if len(skipped) > SKIPPED_SHOWN else ""
+    message = (
+        f"{len(skipped)} input file(s) were skipped while reading the data, so the study "
+        f"trains and tests on fewer examples than the folder holds: {shown}{more}."
+    )
+    return [Finding(code=info.code, severity=info.severity, message=message, fix=info.fix)]
+
+
+def _ahead_note(ahead: dict[str, tuple[int, int]]) -> str:
+    """What the progress bar says about checkpoints ahead of the store."""
+    trials = ", ".join(f"{i} (checkpoint epoch {c}, store {s})" for i, (c, s) in ahead.items())
+    return (
+        f"The store holds fewer epochs than the checkpoints of {len(ahead)} trial(s): {trials}. "
+        "The store was restored from an older copy or lost its last writes; those trials "
+        "restart from epoch 1 (same numbers), so no epoch goes missing."
+    )
 
 
 def _atomic_write_bytes(path: Path, blob: bytes, durable: bool = True) -> None:
@@ -552,17 +632,18 @@ def _atomic_write_bytes(path: Path, blob: bytes, durable: bool = True) -> None:
                 os.fsync(handle.fileno())
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise StoreError(
-            f"Could not write {path} ({exc.strerror or exc}). Free disk space or fix the folder's "
-            "permissions, then run the same command again: finished epochs are kept."
-        ) from exc
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise folder_error(path, exc) from exc
 
 
 @contextmanager
 def _locked(folder: Path) -> Iterator[None]:
     """One optbench process per study folder; a second one is refused, not interleaved."""
-    handle = open(folder / ".lock", "a+")  # noqa: SIM115 — held for the whole run
+    try:
+        handle = open(folder / ".lock", "a+")  # noqa: SIM115 — held for the whole run
+    except OSError as exc:  # read-only media, no permission: said before any work
+        raise folder_error(folder, exc) from exc
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

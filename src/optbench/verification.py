@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from optbench.core.digest import DIGEST_METRICS, exact, trial_digest
 from optbench.core.errors import ConfigError, StoreError
+from optbench.core.paths import checked_path
 from optbench.core.specs import EpochRecord, StudySpec, TrialResult, TrialSpec, TrialStarted
 from optbench.data import load_dataset
 from optbench.engine import TrainOptions, available_cores
@@ -66,10 +67,10 @@ def verify_study(
 
 
 def _read(folder: Path) -> tuple[StudySpec, dict[str, _Stored]]:
-    path = Path(folder) / "study.sqlite"
+    path = checked_path(folder, "study folder") / "study.sqlite"
     if not path.is_file():
         raise StoreError(f"No study in {folder}: {path.name} is missing.")
-    store = Store(path)
+    store = Store(path, readonly=True)
     try:
         raw = store.get_meta("study")
         if raw is None:

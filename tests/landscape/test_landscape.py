@@ -172,7 +172,7 @@ def test_bad_function_is_a_config_error(name: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "expected"),
     [
-        ({"steps": 0}, "`steps` must be an integer >= 1. Received: steps=0"),
+        ({"steps": 0}, "`steps` must be an integer between 1 and 100,000. Received: steps=0"),
         ({"tol": -1.0}, "`tol` must be > 0. Received: tol=-1.0"),
         ({"lr_grid": [0.1, 0.0]}, "`lr_grid` must hold learning rates > 0"),
         ({"clip": 0.0}, "`clip` must be > 0. Received: clip=0.0"),

@@ -111,7 +111,7 @@ def test_bad_format_is_a_usage_error() -> None:
         (["--start", "1"], "`--start` must be two numbers"),
         (["--bounds", "1,0,0,1"], "`--bounds` must be 'xmin,xmax,ymin,ymax'"),
         (["--lr-range", "a,b", "--tune-lr"], "`--lr-range` must be comma-separated numbers"),
-        (["--steps", "0"], "`steps` must be an integer >= 1"),
+        (["--steps", "0"], "`steps` must be an integer between 1 and"),
     ],
 )
 def test_bad_flags_raise_config_error(args: list[str], expected: str) -> None:

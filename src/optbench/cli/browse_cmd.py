@@ -14,6 +14,7 @@ from optbench.cli.render import print_listing
 from optbench.core.errors import ConfigError
 from optbench.report import export_csv, export_json, list_studies, open_study
 from optbench.report.catalog import DEFAULT_RUNS_DIR
+from optbench.store.folder import folder_error
 
 console = Console()
 FORMATS = {"csv": export_csv, "json": export_json}
@@ -44,8 +45,11 @@ def export(
     if out is None:
         typer.echo(text, nl=False)
         return
-    out.write_text(text, encoding="utf-8")
-    console.print(f"Wrote {out}", highlight=False)
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:  # a folder in the way, read-only media, a full disk
+        raise folder_error(out, exc) from exc
+    console.print(f"Wrote {out}", highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:

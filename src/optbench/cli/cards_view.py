@@ -39,7 +39,7 @@ def _table(title: str, headers: Sequence[str], rows: Iterable[Sequence[str]]) ->
         table.add_column(header)
     for row in rows:
         style = "red" if any(cell.startswith("NO") for cell in row) else None
-        table.add_row(*row, style=style)
+        table.add_row(*(Text(cell) for cell in row), style=style)  # text, not markup
     return table
 
 

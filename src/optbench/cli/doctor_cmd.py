@@ -75,10 +75,12 @@ def doctor(
         raise ConfigError(f"--fail-on must be one of {', '.join(FAIL_ON)}. Received: {fail_on!r}")
     with collector_paused():  # torch and the rest, only when the command runs (not for --help)
         from optbench import api
+        from optbench.cli.doctor_imports import print_import_note
         from optbench.data import load_dataset
         from optbench.diagnose import check_data, check_study_design
         from optbench.diagnose.setup_check import check_study
     if study_file is not None:
+        print_import_note(console, study_file)  # said before the study's modules are imported
         study = api.load_study(study_file)
     else:
         study = heads_study(

@@ -29,7 +29,8 @@ def new_table(title: str, **options: object) -> Table:
         "show_edge": False,
         "collapse_padding": True,
     }
-    return Table(title=title, **{**defaults, **options})  # type: ignore[arg-type]
+    # The title holds user text (a study's name, a folder): text, never markup.
+    return Table(title=Text(title), **{**defaults, **options})  # type: ignore[arg-type]
 
 
 def _plain(cell: RenderableType) -> str:

@@ -16,11 +16,14 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from optbench.cli.paths import out_folder
 from optbench.cli.study_cmd import _cache_dir, _parse_seeds, execute
 from optbench.core.errors import ConfigError
 from optbench.core.specs import Finding, StudySpec
 from optbench.core.startup import collector_paused
+from optbench.core.study_name import safe_name
 
 console = Console(soft_wrap=True)  # findings are long sentences: never hard-wrap them
 
@@ -103,7 +106,7 @@ def heads_study(
     if picked:
         table["classes"] = picked
     raw: dict[str, Any] = {
-        "name": name or f"heads-{dataset}",
+        "name": name if name is not None else safe_name(f"heads-{dataset}"),
         "dataset": {k: v for k, v in table.items() if v is not None},
         "model": {
             "name": model_spec.name,
@@ -138,7 +141,7 @@ def _with_image_options(study: StudySpec, size: int | None, sha256: str | None) 
 
 def print_findings(results: dict[str, list[Finding]], where: str) -> tuple[int, int]:
     """Print each head's findings; return (heads with errors, heads with warnings)."""
-    console.print(f"Checked {len(results)} head(s) on {where}, before training:")
+    console.print(f"Checked {len(results)} head(s) on {where}, before training:", markup=False)
     errors = warnings = 0
     for label, findings in results.items():
         worst = {f.severity for f in findings}
@@ -151,11 +154,14 @@ def print_findings(results: dict[str, list[Finding]], where: str) -> tuple[int, 
             if "warning" in worst
             else "[green]✓[/]"
         )
-        console.print(f"{mark} {label}" + ("" if findings else " — no findings"), highlight=False)
+        console.print(
+            f"{mark} {escape(label)}" + ("" if findings else " — no findings"), highlight=False
+        )
         for f in findings:
             color = {"error": "red", "warning": "yellow"}.get(f.severity, "blue")
-            console.print(f"    [{color}]{f.severity}[/] {f.code}: {f.message}", highlight=False)
-            console.print(f"      Fix: {f.fix}", highlight=False)
+            message = escape(f.message)
+            console.print(f"    [{color}]{f.severity}[/] {f.code}: {message}", highlight=False)
+            console.print(f"      Fix: {f.fix}", highlight=False, markup=False)
     return errors, warnings
 
 
@@ -208,7 +214,7 @@ def heads(
     device: str = typer.Option("cpu", help="cpu, cuda, cuda:N."),
     workers: int | None = typer.Option(None, help="Trials side by side (default: one per core)."),
     name: str | None = typer.Option(None, help="Study name (default: heads-<dataset>)."),
-    out: Path | None = typer.Option(None, help="Study folder (default: runs/<name>)."),
+    out: str | None = typer.Option(None, help="Study folder (default: runs/<name>)."),
 ) -> None:
     """Compare output heads (units × activation × loss) on a binary task, the seed's Q4."""
     if study_file is not None:
@@ -221,7 +227,7 @@ def heads(
                 f"{study_file} has no [[heads]]: a head study lists the heads to compare "
                 "(see studies/seed-heads.toml), or run it with `optbench run`."
             )
-        _run(study, out, check)
+        _run(study, out_folder(out), check)
         return
     study = heads_study(
         dataset=dataset,
@@ -244,7 +250,7 @@ def heads(
         workers=workers,
         name=name,
     )
-    _run(study, out, check)
+    _run(study, out_folder(out), check)
 
 
 def _run(study: StudySpec, out: Path | None, check: bool) -> None:

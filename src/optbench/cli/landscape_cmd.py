@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 
+from optbench.cli.paths import out_folder
 from optbench.core.errors import ConfigError
 from optbench.core.startup import collector_paused
+from optbench.store.folder import check_study_folder, folder_error
 
 if TYPE_CHECKING:
     from optbench.landscape import LandscapeResult
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
 # The registered test functions, for --help without importing them (they are torch code);
 # tests/landscape/test_landscape_cmd.py checks this list against the registry.
 FUNCTION_NAMES = ("rosenbrock", "beale", "rastrigin", "himmelblau", "saddle", "quadratic")
+
+MAX_LR_POINTS = 100  # a finer grid than this says nothing more, and each point is a full run
 
 
 class Format(StrEnum):
@@ -69,7 +73,9 @@ def landscape(
         "with the same step budget. Without it they use their profile's default lr.",
     ),
     lr_range: str = typer.Option("1e-4,1", "--lr-range", help="Grid ends for --tune-lr."),
-    lr_points: int = typer.Option(9, "--lr-points", min=2, help="Grid points for --tune-lr."),
+    lr_points: int = typer.Option(
+        9, "--lr-points", min=2, max=MAX_LR_POINTS, help="Grid points for --tune-lr."
+    ),
     tol: float = typer.Option(1e-6, "--tol", help="Converged once f − f* stays ≤ tol."),
     clip: float | None = typer.Option(
         None, "--clip", help="Clip each gradient's norm to this (off unless given)."
@@ -82,13 +88,16 @@ def landscape(
     profile: ProfileName = typer.Option(
         ProfileName.torch, "--profile", help="Optimizer defaults and update rules."
     ),
-    out: Path | None = typer.Option(
+    out: str | None = typer.Option(
         None, "--out", help="Folder for the PNG, GIF and JSON (nothing is written without it)."
     ),
     gif: bool = typer.Option(True, "--gif/--no-gif", help="With --out: also write the GIF."),
     fmt: Format = typer.Option(Format.table, "--format", help="How to print the table."),
 ) -> None:
     """Run optimizers from a 2-D function's start point; compare and draw their paths."""
+    folder = out_folder(out)
+    if folder is not None:
+        check_study_folder(folder, study=False)  # before any step is run
     with collector_paused():
         from optbench.landscape import (
             get_function,
@@ -116,8 +125,11 @@ def landscape(
     else:
         typer.echo(to_json(result), nl=False)
     _edge_notes(result)
-    if out is not None:
-        _write(result, out, gif)
+    if folder is not None:
+        try:
+            _write(result, folder, gif)
+        except OSError as exc:  # a file in the way, read-only media, a full disk
+            raise folder_error(folder, exc) from exc
 
 
 def _edge_notes(result: LandscapeResult) -> None:
@@ -146,7 +158,7 @@ def _write(result: LandscapeResult, out: Path, gif: bool) -> None:
     written.append(json_path)
     err = Console(stderr=True)
     for path in written:
-        err.print(f"wrote {path}", highlight=False)
+        err.print(f"wrote {path}", highlight=False, markup=False)
 
 
 def _pair(text: str, flag: str) -> tuple[float, float]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -65,21 +66,25 @@ class RichProgress:
 
     def trial_done(self, spec: TrialSpec, result: TrialResult) -> None:
         if result.status == "failed":
-            self.console.print(f"[red]✗ {spec.label} failed:[/] {result.error}", highlight=False)
+            self.console.print(
+                f"[red]✗ {escape(spec.label)} failed:[/] {escape(str(result.error))}",
+                highlight=False,
+            )
             return
-        self.console.print(f"[green]✓[/] {spec.label} {result.status}", highlight=False)
+        self.console.print(f"[green]✓[/] {escape(spec.label)} {result.status}", highlight=False)
 
     def note(self, text: str) -> None:
-        self.console.print(f"[cyan]{text}[/]", highlight=False)
+        self.console.print(f"[cyan]{escape(text)}[/]", highlight=False)
 
     def finding(self, finding: Finding) -> None:
         style = SEVERITY_STYLE.get(finding.severity, "")
         self.console.print(
-            f"[{style}]{finding.severity}[/] {finding.code}: {finding.message} "
-            f"[dim]Fix: {finding.fix}[/]",
+            f"[{style}]{finding.severity}[/] {finding.code}: {escape(finding.message)} "
+            f"[dim]Fix: {escape(finding.fix)}[/]",
             highlight=False,
         )
 
     def _describe(self, spec: TrialSpec, epoch: int, advance: int = 0) -> None:
-        text = f"trial {self._trial_index}/{self._trials} {spec.label} epoch {epoch}/{self._epochs}"
+        label = escape(spec.label)
+        text = f"trial {self._trial_index}/{self._trials} {label} epoch {epoch}/{self._epochs}"
         self._bar.update(self._task, description=text, advance=advance, refresh=True)

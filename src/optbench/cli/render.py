@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console, RenderableType
+from rich.markup import escape
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
@@ -47,7 +48,8 @@ def _pm(mean: float, sd: float, percent: bool = False, digits: int = 4) -> str:
 def _span(low: float, high: float, k: float, digits: int) -> str:
     if fmt.missing(low) or fmt.missing(high):
         return fmt.DASH
-    return f"{low * k:.{digits}f}–{high * k:.{digits}f}"
+    note = f" {fmt.UNINFORMATIVE}" if k == 100.0 and fmt.uninformative(low, high) else ""
+    return f"{low * k:.{digits}f}–{high * k:.{digits}f}{note}"
 
 
 def _title(view: StudyView, w: WorkloadAnalysis, multi: bool) -> str:
@@ -93,8 +95,10 @@ def results_table(
     if verdicts:
         table.add_column("Verdict", no_wrap=True)  # short phrases; a long one folds the table
     for g in w.groups:
-        row = _cells(g, w)
-        table.add_row(*row, *([verdicts.get(g.group, fmt.DASH)] if verdicts else []))
+        group, *numbers = _cells(g, w)  # a user's label is text, never markup
+        table.add_row(
+            Text(group), *numbers, *([verdicts.get(g.group, fmt.DASH)] if verdicts else [])
+        )
     return table
 
 
@@ -137,7 +141,7 @@ def print_results(console: Console, view: StudyView, wide: bool = False) -> None
         )
         _print_workload_notes(console, w, "head" if verdicts else "optimizer")
     if not analysis.workloads:
-        console.print(f"Study {view.name}: no trials yet.")
+        console.print(f"Study {view.name}: no trials yet.", markup=False)
     print_reference(console, view, analysis, wide)
     _print_digests(console, view)
     _print_findings(console, view)
@@ -203,7 +207,7 @@ def reference_table(reference: Reference) -> Table:
     for row in reference.rows:
         unit = " %" if row.percent else ""
         table.add_row(
-            row.group,
+            Text(row.group),
             fmt.METRIC_NAMES[row.metric],
             _pm(row.mean, row.sd, row.percent, digits=4) + ("" if fmt.missing(row.mean) else unit),
             _pm(row.reference, math.nan, row.percent, digits=4) + unit,
@@ -263,7 +267,7 @@ def _print_findings(console: Console, view: StudyView) -> None:
         counts[f["severity"]] = counts.get(f["severity"], 0) + 1
     parts = fmt.counts(counts)
     codes = ", ".join(sorted({f["code"] for f in view.findings}))
-    console.print(f"Findings: {parts} ({codes}); see the report.", highlight=False)
+    console.print(f"Findings: {parts} ({codes}); see the report.", highlight=False, markup=False)
 
 
 # ---- ls --------------------------------------------------------------------------------------
@@ -293,7 +297,8 @@ def listing_table(listings: Sequence[StudyListing], root: Path) -> Table:
         wraps = col in ("Dataset", "Optimizers")
         table.add_column(col, justify="right" if col == "Trials" else "left", no_wrap=not wraps)
     for s in listings:
-        table.add_row(*_listing_cells(s, root))
+        name, status, trials, datasets, groups, updated = _listing_cells(s, root)
+        table.add_row(Text(name), status, trials, Text(datasets), Text(groups), updated)
     return table
 
 
@@ -303,7 +308,7 @@ def listing_blocks(listings: Sequence[StudyListing], root: Path) -> list[Rendera
     for s in listings:
         name, status, trials, datasets, groups, updated = _listing_cells(s, root)
         blocks.append(Text(name, style="bold"))
-        status_line = Text.from_markup(f"{status} · {trials} trials · {datasets}")
+        status_line = Text.from_markup(status) + Text(f" · {trials} trials · {datasets}")
         if updated != fmt.DASH:
             status_line.append(f" · updated {updated}")
         blocks.append(Padding(status_line, (0, 0, 0, 2)))
@@ -316,7 +321,7 @@ def print_listing(
     console: Console, listings: list[StudyListing], root: Path, wide: bool = False
 ) -> None:
     if not listings:
-        console.print(f"No studies in {root} (a study folder holds study.sqlite).")
+        console.print(f"No studies in {root} (a study folder holds study.sqlite).", markup=False)
         return
     table = listing_table(listings, root)
     print_table(console, table, lambda: listing_blocks(listings, root), wide)
@@ -324,7 +329,8 @@ def print_listing(
         console.print()
     for s in listings:
         if s.problem:
-            console.print(f"[red]{_relative(s.folder, root)}:[/] {s.problem}", highlight=False)
+            where, problem = escape(_relative(s.folder, root)), escape(s.problem)
+            console.print(f"[red]{where}:[/] {problem}", highlight=False)
 
 
 def _relative(folder: Path, root: Path) -> str:

@@ -23,13 +23,13 @@ def report(
 ) -> None:
     """Regenerate report.md, report.html and the figures from the study's store alone."""
     with collector_paused():
-        from optbench.report.write import write_report
+        from optbench import api
 
-    path = write_report(open_study(study_dir), study_dir)
-    console.print(f"Report: {path}", highlight=False)
+    path = api.report(study_dir)  # read-only media and a full disk said as such
+    console.print(f"Report: {path}", highlight=False, markup=False)
     html = path.with_name("report.html")
     if html.is_file():
-        console.print(f"HTML:   {html}", highlight=False)
+        console.print(f"HTML:   {html}", highlight=False, markup=False)
 
 
 def show(

@@ -7,18 +7,20 @@ Training needs torch and the rest of optbench: each command imports them when it
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
 
+from optbench.cli.paths import out_folder
 from optbench.cli.progress import RichProgress
 from optbench.cli.render import print_results
 from optbench.core.errors import ConfigError
-from optbench.core.paths import default_cache_dir
+from optbench.core.paths import checked_path, default_cache_dir
+from optbench.core.specs import MAX_TRIALS
 from optbench.core.startup import collector_paused
+from optbench.core.study_name import safe_name
 from optbench.report import open_study
 
 console = Console(soft_wrap=True)
@@ -39,8 +41,8 @@ def execute(study: Any, out: Path | None) -> None:
     with RichProgress(console) as progress:
         outcome = api.run_study(spec, out, cache_dir=_cache_dir(), progress=progress)
     print_results(console, open_study(outcome.folder))
-    console.print(f"Report:      {outcome.report}")
-    console.print(f"TensorBoard: tensorboard --logdir {outcome.folder}")
+    console.print(f"Report:      {outcome.report}", markup=False, highlight=False)
+    console.print(f"TensorBoard: tensorboard --logdir {outcome.folder}", markup=False)
     if outcome.failed:
         console.print(f"[red]{outcome.failed} trial(s) failed or stopped; see the report.[/]")
 
@@ -127,7 +129,10 @@ def compare(
     name: str | None = typer.Option(
         None, help="Study name (default: from dataset and optimizers)."
     ),
-    out: Path | None = typer.Option(None, help="Study folder (default: runs/<name>)."),
+    out: str | None = typer.Option(None, help="Study folder (default: runs/<name>)."),
+    max_trials: int | None = typer.Option(
+        None, "--max-trials", help=f"Refuse a study of more trials (default {MAX_TRIALS:,})."
+    ),
 ) -> None:
     """Compare optimizers on one dataset and model: the seed study in one command."""
     with collector_paused():
@@ -140,7 +145,7 @@ def compare(
     )  # bad profile: reported below
     sizes = {"train_size": train_size, "test_size": test_size}
     raw: dict[str, Any] = {
-        "name": name or _default_name(dataset, names),
+        "name": name if name is not None else _default_name(dataset, names),
         "dataset": _dataset_table(dataset, scale, data_path, sizes),
         "model": _model_table(model, init or default_init),
         "task": task,
@@ -167,26 +172,33 @@ def compare(
         raw["address"] = address
     if workers is not None:
         raw["workers"] = workers
-    execute(api.parse_study(raw), out)
+    if max_trials is not None:
+        raw["max_trials"] = max_trials
+    execute(api.parse_study(raw), out_folder(out))
 
 
 def run(
     study_file: Path = typer.Argument(..., help="A TOML study file (see studies/)."),
-    out: Path | None = typer.Option(None, help="Study folder (default: runs/<name>)."),
+    out: str | None = typer.Option(None, help="Study folder (default: runs/<name>)."),
     executor: str | None = typer.Option(None, help="Override the file's executor: local or ray."),
     address: str | None = typer.Option(None, help="Ray cluster address: auto or host:port."),
+    max_trials: int | None = typer.Option(
+        None, "--max-trials", help=f"Override the file's trial limit (default {MAX_TRIALS:,})."
+    ),
 ) -> None:
     """Run (or resume) the study described by a TOML file."""
     with collector_paused():
         from optbench import api
-        from optbench.plan import study_to_toml
 
-    study = api.load_study(study_file)
-    overrides = {k: v for k, v in {"executor": executor, "address": address}.items() if v}
-    if overrides:  # re-validated: the same rules as in the file
-        raw = tomllib.loads(study_to_toml(study))
-        study = api.parse_study({**raw, **overrides})
-    execute(study, out)
+    overrides = {
+        k: v
+        for k, v in {"executor": executor, "address": address, "max_trials": max_trials}.items()
+        if v is not None
+    }
+    if executor == "local" and address is None:
+        overrides["address"] = None  # the file's Ray address means nothing on this machine
+    # Overrides join the file's keys before validation: the same rules as in the file.
+    execute(api.load_study(study_file, overrides), out_folder(out))
 
 
 def resume(
@@ -194,7 +206,7 @@ def resume(
 ) -> None:
     """Continue an interrupted study: finished trials are kept, the rest resume from their
     last checkpoint."""
-    config = study_dir / "config.toml"
+    config = checked_path(study_dir, "study folder") / "config.toml"
     if not config.is_file():
         raise ConfigError(
             f"{study_dir} has no config.toml, so it is not a study folder optbench can resume. "
@@ -245,9 +257,10 @@ def _parse_seeds(text: str) -> list[int]:
 
 
 def _default_name(dataset: str, optimizers: list[str]) -> str:
+    """`fashion-mnist-adam-adagrad`: one folder name whatever the flags hold."""
     short = [o.split(":")[0].rsplit(".", 1)[-1] for o in optimizers]
     data = dataset.rpartition(":")[2] if ":" in dataset else dataset  # a loader: its name
-    return "-".join([data, *short])[:80]
+    return safe_name("-".join([data, *short]))
 
 
 def register(app: typer.Typer) -> None:

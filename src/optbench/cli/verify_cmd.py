@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 console = Console()
@@ -26,11 +27,12 @@ def verify(
     table = Table("trial", "digest", "verdict", box=None, show_edge=False)
     styles = {"match": "green", "mismatch": "bold red", "other numerics": "yellow"}
     for c in checks:
-        table.add_row(c.label, c.digest or "—", f"[{styles[c.verdict]}]{c.verdict}[/]")
+        table.add_row(escape(c.label), c.digest or "—", f"[{styles[c.verdict]}]{c.verdict}[/]")
     console.print(table)
     for c in checks:  # what differs, in full, below the table (it fits 80 columns)
         if c.verdict != "match":
-            console.print(f"[{styles[c.verdict]}]{c.label}[/]: {c.detail}", highlight=False)
+            label, detail = escape(c.label), escape(c.detail)
+            console.print(f"[{styles[c.verdict]}]{label}[/]: {detail}", highlight=False)
     counts = {v: sum(c.verdict == v for c in checks) for v in styles}
     console.print(
         f"{counts['match']} match, {counts['mismatch']} differ, "

@@ -104,8 +104,10 @@ def load_object(ref: str, what: str, base: Path | None = None) -> Any:
             )
         return _objects[ref]
     left, name = split_reference(ref, what)
-    module = _load_file(resolve_file(left, base), ref, what) if is_file_reference(left) else (
-        _import_module(left, ref, what)
+    module = (
+        _load_file(resolve_file(left, base), ref, what)
+        if is_file_reference(left)
+        else (_import_module(left, ref, what))
     )
     found = getattr(module, name, None)
     if found is None:

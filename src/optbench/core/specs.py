@@ -16,6 +16,9 @@ Profile = Literal["torch", "keras"]
 Severity = Literal["info", "warning", "error"]
 TrialStatus = Literal["pending", "running", "finished", "failed", "stopped"]
 
+MAX_TRIALS = 10_000  # default limit on a study's trials, tuning included (plan/limits.py)
+MAX_TRIALS_CEILING = 10_000_000  # the most `max_trials` may allow
+
 
 def stable_json(obj: Any) -> str:
     """JSON with sorted keys and tuples as lists: equal configs give equal strings."""
@@ -373,6 +376,8 @@ class StudySpec:
     num_gpus: float = 0.0
     # Numbers reported elsewhere to show beside the results (`[reference]` in a study file).
     reference: ReferenceSpec | None = None
+    # The most trials the study may have (plan/limits.py); None = the default limit.
+    max_trials: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

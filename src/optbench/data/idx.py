@@ -53,11 +53,14 @@ def load_idx(
     dtype, dims, offset = _parse_header(path, data)
     expected = math.prod(dims) * dtype.itemsize
     actual = len(data) - offset
+    if math.prod(d for d in dims if d) * dtype.itemsize > max_bytes:  # 0 x 10^9 x 10^9
+        shape = "x".join(map(str, dims))
+        raise DataError(f"IDX file '{path}' has a header promising a {shape} array: {_FIX}")
     if actual != expected:
         shape = "x".join(map(str, dims))
-        problem = "truncated" if actual < expected else "has trailing bytes"
+        problem = "is truncated" if actual < expected else "has trailing bytes"
         raise DataError(
-            f"IDX file '{path}' is {problem}: its header promises a {shape} array of "
+            f"IDX file '{path}' {problem}: its header promises a {shape} array of "
             f"{dtype.name} ({expected} payload bytes) but it holds {actual}. {_FIX}"
         )
     array = np.frombuffer(data, dtype=dtype, count=math.prod(dims), offset=offset)

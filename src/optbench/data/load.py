@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from optbench.core.errors import ConfigError
+from optbench.core.errors import ConfigError, DataError
 from optbench.core.registry import suggest
 from optbench.core.specs import DatasetSpec
 from optbench.data.arrays import RawArrays
@@ -108,6 +108,7 @@ def _build(info: DatasetInfo, spec: DatasetSpec, raw: RawArrays, keep: list[int]
     names = [all_names[i] for i in keep] if keep is not None else all_names
     tensors = {}
     for name, (x, y) in splits.items():
+        _check_not_empty(info, name, len(y), raw.source, keep is not None)
         n = _size(info, getattr(spec, f"{name}_size"), len(y), name, keep is not None)
         tensors[name] = to_split(x[:n], y[:n], info.raw_range, scale=spec.scale)
     augment = spec.options.get("augment")
@@ -131,6 +132,23 @@ def _build(info: DatasetInfo, spec: DatasetSpec, raw: RawArrays, keep: list[int]
 def mirrored(split: Split) -> Split:
     """The split followed by a left-right mirrored copy of each image (last axis = width)."""
     return Split(x=torch.cat([split.x, split.x.flip(-1)]), y=torch.cat([split.y, split.y]))
+
+
+def _check_not_empty(info: DatasetInfo, split: str, have: int, source: str, subset: bool) -> None:
+    """A split with no example cannot train or be evaluated: refused before any trial (it
+    used to fail every trial, then the report)."""
+    if have:
+        return
+    why = (
+        "the classes chosen have none there: choose classes it holds"
+        if subset
+        else "its files hold 0 examples (an IDX header that says 0 items, an empty folder): "
+        "check the files"
+    )
+    raise DataError(
+        f"Dataset '{info.name}' has no {split} examples ({source}): {why}. A study needs at "
+        "least one example in each split."
+    )
 
 
 def _size(info: DatasetInfo, wanted: int | None, have: int, split: str, subset: bool) -> int:

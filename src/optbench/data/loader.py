@@ -157,7 +157,7 @@ def _typed(
         elif ys.is_floating_point() and not bool((ys == ys.round()).all()):
             problems.append(
                 f"`y_{split}` must hold class indices (integers) for the {task} task; it holds "
-                f"fractions. For real-valued targets use task = \"regression\"."
+                f'fractions. For real-valued targets use task = "regression".'
             )
             y[split] = ys.long()
         else:

@@ -61,7 +61,8 @@ def read_path(path: Path, inflated: Path | None = None) -> RawArrays:
     if path.is_file():
         return load_npz(path)
     if not path.is_dir():
-        raise DataError(f"Data path '{path}' does not exist. It should be {PATH_HELP}.")
+        what = "is not a regular file or folder" if path.exists() else "does not exist"
+        raise DataError(f"Data path '{path}' {what}. It should be {PATH_HELP}.")
     if _find_idx(path) or not (path / NPZ_NAME).is_file():
         return read_idx_folder(path, inflated)
     return load_npz(path / NPZ_NAME)

@@ -348,6 +348,16 @@ _code(
 
 
 # What this package's monitors and data checks raise (other modules register more codes).
+_code(
+    "data.skipped_files",
+    "warning",
+    "Input files were skipped",
+    "The data reader left files out: images it could not decode, images larger than the "
+    "decompression-bomb limit, or links that point outside the dataset folder. The study "
+    "ran on the rest, so its example counts are smaller than the folder suggests.",
+    "Repair or remove the files named in the message (the full list is in the store's "
+    "`dataset` meta entry), or ignore this if leaving them out is what you want.",
+)
 MONITOR_CODES = (
     "train.nan_loss",
     "train.nonfinite_grad",

@@ -43,3 +43,18 @@ def _watch(parent_pid: int) -> None:
     while os.getppid() == parent_pid:
         time.sleep(WATCH_SECONDS)
     os._exit(1)
+
+
+def leave_quietly_on_ctrl_c() -> None:
+    """End this worker at once, without a traceback, when Ctrl-C reaches it.
+
+    A terminal sends Ctrl-C (SIGINT) to the whole process group: the driver turns it into
+    one line and exit code 130, but each worker printed a KeyboardInterrupt traceback
+    (`tests/resume/test_interrupt_and_resume.py`). What the worker had sent is kept; the
+    rest resumes from its checkpoint, as after a kill.
+    """
+    signal.signal(signal.SIGINT, _leave)
+
+
+def _leave(_signum: int, _frame: object) -> None:
+    os._exit(130)

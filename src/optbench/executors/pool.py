@@ -45,7 +45,7 @@ from optbench.executors.base import (
 from optbench.executors.channel import EventChannel, EventSender
 from optbench.executors.forecast import Forecast
 from optbench.executors.groups import plan_groups
-from optbench.executors.lifeline import die_with_parent
+from optbench.executors.lifeline import die_with_parent, leave_quietly_on_ctrl_c
 
 POLL_SECONDS = 0.5  # how often to check for a dead worker while waiting for events
 
@@ -60,6 +60,7 @@ def _init_worker(
     driver_pid: int,
 ) -> None:
     die_with_parent(driver_pid)
+    leave_quietly_on_ctrl_c()
     use_threads(threads)  # before any torch operation of this process
     _worker["events"] = events
     _worker["datasets"] = DatasetCache(cache_dir, preloaded)

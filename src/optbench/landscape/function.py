@@ -174,6 +174,7 @@ def get_function(
     For a user function, `minima` (if given) are where it is known to be smallest; its value
     there is computed. Without a `start`, a user function starts at (1, 1).
     """
+    _check_points(start, bounds, minima)
     func = _load_user(name) if ":" in name else FUNCTIONS.get(name)
     changes: dict[str, object] = {}
     if start is not None:
@@ -189,6 +190,27 @@ def get_function(
     return func
 
 
+def _check_points(
+    start: Point | None, bounds: Bounds | None, minima: Sequence[Point] | None
+) -> None:
+    """Start, bounds and minima must be finite numbers: `--start nan` used to be accepted and
+    gave a run of NaNs; `--bounds 0,inf,…` a figure that cannot be drawn."""
+    problems = []
+    given = {"start": [start] if start else [], "bounds": list(bounds or []), "minimum": minima}
+    for key, points in given.items():
+        values = [float(v) for point in points or [] for v in point]
+        if not all(math.isfinite(v) for v in values):
+            problems.append(
+                f"`{key}` must be finite numbers. Received: {key}={_show(points or [])}"
+            )
+    if problems:
+        raise ConfigError.collect(problems, source="landscape settings")
+
+
+def _show(points: Sequence[Sequence[float]]) -> str:
+    return ";".join(",".join(f"{float(v):g}" for v in point) for point in points)
+
+
 def _load_user(path: str) -> TestFunction:
     if not _IMPORT_PATH.match(path):
         raise ConfigError(
@@ -202,6 +224,11 @@ def _load_user(path: str) -> TestFunction:
         raise ConfigError(
             f"Cannot import module '{module_name}' for function '{path}': {exc}. "
             "Check the spelling or put its folder on PYTHONPATH."
+        ) from exc
+    except (Exception, SystemExit) as exc:  # the module's own code failed: say whose
+        raise ConfigError(
+            f"Importing module '{module_name}' for function '{path}' raised "
+            f"{type(exc).__name__}: {exc}. The error is in that module's code: fix it there."
         ) from exc
     fn = getattr(module, attr, None)
     if not callable(fn):

@@ -24,6 +24,10 @@ from optbench.optim import parse_optimizer, resolve_optimizer
 
 LrSource = Literal["given", "tuned", "default"]
 DEFAULT_TOL = 1e-6
+# Limits, checked before any step: every step of every run is kept (for the figures), so
+# `--steps 1e9` would run for hours and fill the memory. 100,000 steps is 200× the default.
+MAX_STEPS = 100_000
+MAX_RUNS = 1_000  # optimizers × learning rates tried
 
 
 @dataclass(frozen=True)
@@ -219,10 +223,18 @@ def _check(
     problems = []
     if not specs:
         problems.append("`optimizers` must name at least one optimizer. Received: []")
-    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
-        problems.append(f"`steps` must be an integer >= 1. Received: steps={steps}")
+    if not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= MAX_STEPS:
+        problems.append(
+            f"`steps` must be an integer between 1 and {MAX_STEPS:,}. Received: steps={steps}"
+        )
     if grid is not None and (not grid or not all(math.isfinite(v) and v > 0 for v in grid)):
         problems.append(f"`lr_grid` must hold learning rates > 0. Received: lr_grid={list(grid)}")
+    runs = sum(len(grid) if grid and "lr" not in s.hparams else 1 for s in specs)
+    if runs > MAX_RUNS:
+        problems.append(
+            f"at most {MAX_RUNS:,} runs (optimizers × learning rates tried). Received: {runs:,} "
+            "runs; use fewer optimizers or --lr-points"
+        )
     if not (math.isfinite(tol) and tol > 0):
         problems.append(f"`tol` must be > 0. Received: tol={tol}")
     if clip is not None and not (math.isfinite(clip) and clip > 0):

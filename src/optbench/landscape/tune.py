@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from optbench.core.errors import ConfigError
 from optbench.landscape.function import TestFunction
 from optbench.landscape.trajectory import Trajectory
 
@@ -24,6 +25,12 @@ def log_grid(
     low: float = 1e-4, high: float = 1.0, points: int = DEFAULT_GRID_POINTS
 ) -> tuple[float, ...]:
     """`points` learning rates evenly spaced in log between `low` and `high` (inclusive)."""
+    if not all(math.isfinite(v) and v > 0 for v in (low, high)):
+        raise ConfigError(
+            f"`lr_range` must be two learning rates > 0. Received: lr_range={low:g},{high:g}"
+        )
+    if isinstance(points, bool) or not isinstance(points, int) or points < 2:
+        raise ConfigError(f"`lr_points` must be an integer >= 2. Received: lr_points={points}")
     return tuple(float(v) for v in np.logspace(math.log10(low), math.log10(high), points))
 
 

@@ -12,6 +12,7 @@ from optbench.models.registry import (
     parse_model,
     validate_model,
 )
+from optbench.models.size import parameter_count, training_bytes
 from optbench.models.task import TASKS, Metric, Task
 
 __all__ = [
@@ -30,6 +31,8 @@ __all__ = [
     "describe_model",
     "head_layers",
     "model_cost",
+    "parameter_count",
     "parse_model",
+    "training_bytes",
     "validate_model",
 ]

@@ -29,9 +29,11 @@ def build_from_factory(
     if not callable(build):
         raise ConfigError(f"The model factory {spec.factory!r} is not callable ({build!r}).")
     kwargs = dict(spec.kwargs)
-    call = f"{spec.factory}(input_shape={input_shape}, num_outputs={num_outputs}" + "".join(
-        f", {k}={v!r}" for k, v in kwargs.items()
-    ) + ")"
+    call = (
+        f"{spec.factory}(input_shape={input_shape}, num_outputs={num_outputs}"
+        + "".join(f", {k}={v!r}" for k, v in kwargs.items())
+        + ")"
+    )
     try:
         model = build(tuple(input_shape), num_outputs, **kwargs)
     except Exception as exc:
@@ -69,11 +71,14 @@ def check_outputs(outputs: object, task: str, batch: int, num_outputs: int, ref:
         need = f"(batch, sequence length, {num_outputs}): one logit per token of the vocabulary"
     else:
         ok = shape in wanted[task]
-        need = " or ".join(str(w) for w in wanted[task]) + {
-            "classification": f": one logit per class ({num_outputs})",
-            "binary": ": one logit per example",
-            "regression": f": one value per target ({num_outputs})",
-        }[task]
+        need = (
+            " or ".join(str(w) for w in wanted[task])
+            + {
+                "classification": f": one logit per class ({num_outputs})",
+                "binary": ": one logit per example",
+                "regression": f": one value per target ({num_outputs})",
+            }[task]
+        )
     if not ok:
         raise ConfigError(
             f"The model from {ref} gives outputs of shape {shape} for a batch of {batch}; the "

@@ -20,7 +20,7 @@ from optbench.core.lazy import lazy_names
 if TYPE_CHECKING:
     from optbench.optim.build import build_optimizer
     from optbench.optim.catalog import OPTIMIZERS
-    from optbench.optim.grid import expand_optimizer_grid
+    from optbench.optim.grid import expand_optimizer_grid, grid_axes, grid_size
     from optbench.optim.info import PROFILES, OptimizerInfo
     from optbench.optim.lars import LARS
     from optbench.optim.parse import format_optimizer, parse_optimizer, split_optimizer_list
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 _WHERE = {
     "optbench.optim.build": ("build_optimizer",),
     "optbench.optim.catalog": ("OPTIMIZERS",),
-    "optbench.optim.grid": ("expand_optimizer_grid",),
+    "optbench.optim.grid": ("expand_optimizer_grid", "grid_axes", "grid_size"),
     "optbench.optim.info": ("PROFILES", "OptimizerInfo"),
     "optbench.optim.lars": ("LARS",),
     "optbench.optim.parse": ("format_optimizer", "parse_optimizer", "split_optimizer_list"),
@@ -45,10 +45,11 @@ __all__ = [
     "build_optimizer",
     "expand_optimizer_grid",
     "format_optimizer",
+    "grid_axes",
+    "grid_size",
     "optimizer_class",
     "optimizer_defaults",
     "parse_optimizer",
     "resolve_optimizer",
     "split_optimizer_list",
 ]  # the names of _WHERE (tests/core/test_lazy.py checks)
-

@@ -8,6 +8,7 @@ hyperparameters are the exception: `betas = [0.9, 0.99]` is ONE value (a pair) a
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 from optbench.core.errors import ConfigError
@@ -18,14 +19,25 @@ from optbench.optim.resolve import optimizer_defaults
 
 def expand_optimizer_grid(spec: OptimizerSpec) -> list[OptimizerSpec]:
     """The cartesian product over every candidate list, in the order the hparams were given."""
-    defaults = optimizer_defaults(spec.name, spec.profile)
-    keys = list(spec.hparams)
-    axes = [_candidates(spec, key, defaults.get(key)) for key in keys]
-    points = itertools.product(*axes)
+    axes = grid_axes(spec)
+    keys = list(axes)
+    points = itertools.product(*axes.values())
     return [
         OptimizerSpec(spec.name, dict(zip(keys, point, strict=True)), spec.profile)
         for point in points
     ]
+
+
+def grid_axes(spec: OptimizerSpec) -> dict[str, list[Any]]:
+    """Each hyperparameter's candidates (one for a plain value), without building the product:
+    a study's size can be checked before a million grid points exist."""
+    defaults = optimizer_defaults(spec.name, spec.profile)
+    return {key: _candidates(spec, key, defaults.get(key)) for key in spec.hparams}
+
+
+def grid_size(spec: OptimizerSpec) -> int:
+    """How many points `expand_optimizer_grid(spec)` would return."""
+    return math.prod(len(values) for values in grid_axes(spec).values())
 
 
 def _candidates(spec: OptimizerSpec, key: str, default: Any) -> list[Any]:

@@ -79,8 +79,8 @@ def adamw_rule(
 ) -> None:
     """What `fused_adamw` computes for one tensor:
 
-        w ← w·(1 - lr·wd);  m ← m + (1-β₁)(g - m);  v ← β₂·v + (1-β₂)·g²  (amsgrad: v̂ = max)
-        w ← w - lr/(1-β₁ᵗ) · m / (√v̂ / √(1-β₂ᵗ) + ε)
+    w ← w·(1 - lr·wd);  m ← m + (1-β₁)(g - m);  v ← β₂·v + (1-β₂)·g²  (amsgrad: v̂ = max)
+    w ← w - lr/(1-β₁ᵗ) · m / (√v̂ / √(1-β₂ᵗ) + ε)
     """
     p.mul_(1 - lr * weight_decay)
     m.lerp_(g, 1 - beta1)

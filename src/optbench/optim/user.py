@@ -52,6 +52,12 @@ def load_user_optimizer(path: str) -> UserOptimizer:
             f"Cannot import module '{module_name}' for optimizer '{path}': {exc}. "
             "Check the spelling, install the package, or put its folder on PYTHONPATH."
         ) from exc
+    except (Exception, SystemExit) as exc:  # the module's own code failed: say whose
+        raise ConfigError(
+            f"Importing module '{module_name}' for optimizer '{path}' raised "
+            f"{type(exc).__name__}: {exc}. The error is in that module's code: fix it there "
+            "(`optbench --debug …` shows its traceback)."
+        ) from exc
     cls = getattr(module, class_name, None)
     if cls is None:
         hint = suggest(class_name, _optimizer_names(module))

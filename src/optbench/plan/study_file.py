@@ -13,13 +13,34 @@ from typing import Any
 
 from optbench.core.errors import ConfigError, OptbenchError
 from optbench.core.imports import is_reference
+from optbench.core.paths import checked_path
 from optbench.core.registry import suggest
-from optbench.core.specs import DatasetSpec, HeadSpec, ModelSpec, OptimizerSpec, StudySpec
+from optbench.core.specs import (
+    MAX_TRIALS,
+    MAX_TRIALS_CEILING,
+    DatasetSpec,
+    HeadSpec,
+    ModelSpec,
+    OptimizerSpec,
+    StudySpec,
+)
+from optbench.core.study_name import name_problem
 from optbench.core.study_toml import study_dict_to_toml
 from optbench.data import DATASETS
 from optbench.models import HEAD_ACTIVATIONS, LOSSES, MODELS, validate_model
-from optbench.optim import expand_optimizer_grid, parse_optimizer, resolve_optimizer
+from optbench.optim import expand_optimizer_grid, grid_axes, parse_optimizer, resolve_optimizer
+from optbench.plan.checks import (
+    address_problem,
+    lr_grid_problem,
+    repeated_heads_problem,
+    repeated_problem,
+)
 from optbench.plan.expand import expand
+from optbench.plan.limits import (
+    grid_problem,
+    study_file_problem,
+    trial_count_problem,
+)
 from optbench.plan.reference import check_groups, parse_reference
 from optbench.plan.user_code import (
     factory_model,
@@ -56,6 +77,7 @@ _TOP_KEYS = (
     "address",
     "num_cpus",
     "num_gpus",
+    "max_trials",
     "dataset",
     "model",
     "optimizers",
@@ -79,21 +101,52 @@ _HEAD_KEYS = ("units", "activation", "loss")
 _MODEL_KEYS = ("name", "hidden", "activation", "init", "head_units", "head_activation")
 
 
-def load_study_file(path: Path) -> StudySpec:
-    """Read and validate a TOML study file."""
+def load_study_file(path: Path, overrides: dict[str, Any] | None = None) -> StudySpec:
+    """Read and validate a TOML study file; `overrides` (flags such as --executor) replace
+    its keys before validation, so they obey the same rules as the file."""
+    raw = {**read_study_file(path), **(overrides or {})}
+    return parse_study(raw, source=f"study file {path}", base=path.parent)
+
+
+def read_study_file(path: Path) -> dict[str, Any]:
+    """The raw table of a TOML study file (`name` defaults to the file's stem); a file that is
+    missing, not a regular file, too large, not UTF-8 or not TOML is a ConfigError."""
+    text = _study_text(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"Study file {path} does not exist.") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"Study file {path} is not UTF-8 text ({exc}).") from None
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"Study file {path} is not valid TOML: {exc}. "
             "See studies/seed-mnist.toml for an example."
         ) from None
     raw.setdefault("name", path.stem)
-    return parse_study(raw, source=f"study file {path}", base=path.parent)
+    return raw
+
+
+def _study_text(path: Path) -> str:
+    """The file's text: checked to be a regular file of a sane size before it is read."""
+    path = checked_path(path, "study file")
+    try:
+        if path.is_dir():
+            raise ConfigError(
+                f"Study file {path} is a folder, not a TOML file. To continue a study "
+                f"folder, run `optbench resume {path}`; to run a study, give its .toml file."
+            )
+        if path.exists() and not path.is_file():
+            raise ConfigError(f"Study file {path} is not a regular file. Give a .toml file.")
+        problem = study_file_problem(path.stat().st_size) if path.exists() else None
+        if problem:
+            raise ConfigError(f"Study file {path}: {problem}")
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"Study file {path} does not exist.") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"Study file {path} is not UTF-8 text ({exc}).") from None
+    except OSError as exc:
+        raise ConfigError(
+            f"Study file {path} cannot be read ({exc.strerror or exc}). Check the path and "
+            "its permissions."
+        ) from None
 
 
 def parse_study(
@@ -105,8 +158,10 @@ def parse_study(
     _unknown_keys(raw, _TOP_KEYS, "", problems)
     profile = _choice(raw, "profile", PROFILES, "torch", problems)
     task, loss, loss_source = task_and_loss(raw, base, problems)
+    max_trials = _optional_int(raw, "max_trials", 1, MAX_TRIALS_CEILING, problems)
+    limit = max_trials or MAX_TRIALS
     spec_args: dict[str, Any] = {
-        "name": _typed(raw, "name", str, "study", problems),
+        "name": _name(raw, problems),
         "epochs": _int_in(raw, "epochs", 10, 1, MAX_EPOCHS, problems),
         "batch_size": _int_in(raw, "batch_size", 64, 1, MAX_BATCH, problems),
         "seeds": _seeds(raw.get("seeds", [0]), problems),
@@ -130,17 +185,42 @@ def parse_study(
         "num_gpus": _number_in(raw, "num_gpus", 0.0, 0.0, 64.0, problems),
         "dataset": _dataset(raw.get("dataset"), base, problems),
         "model": _model(raw.get("model", "mlp"), profile, base, problems),
-        "optimizers": _optimizers(raw.get("optimizers"), profile, problems),
+        "optimizers": _optimizers(raw.get("optimizers"), profile, limit, problems),
         "reference": parse_reference(raw.get("reference"), problems),
+        "max_trials": max_trials,
     }
+    _together(spec_args, problems)
     if problems:
         raise ConfigError.collect(problems, source=source)
     study = StudySpec(**spec_args)
-    if study.reference is not None:  # its groups must be the study's own
+    _add(problems, trial_count_problem(study))
+    if study.reference is not None and not problems:  # its groups must be the study's own
         check_groups(study.reference, list(dict.fromkeys(t.group for t in expand(study))), problems)
-        if problems:
-            raise ConfigError.collect(problems, source=source)
+    if problems:
+        raise ConfigError.collect(problems, source=source)
     return study
+
+
+def _name(raw: dict[str, Any], problems: list[str]) -> str:
+    """The study's name: it becomes the folder runs/<name>, so it must be one folder name."""
+    name = _typed(raw, "name", str, "study", problems)
+    if isinstance(raw.get("name"), str):
+        _add(problems, name_problem(name))
+    return name
+
+
+def _together(args: dict[str, Any], problems: list[str]) -> None:
+    """Settings that only mean something together, and grids that repeat a value."""
+    _add(problems, lr_grid_problem(args["lr_grid"], DEFAULT_LR_GRID, args["tune"]))
+    if args["tune"] == "lr":
+        _add(problems, repeated_problem("lr_grid", args["lr_grid"]))
+    _add(problems, repeated_heads_problem(args["heads"]))
+    _add(problems, address_problem(args["address"], args["executor"]))
+
+
+def _add(problems: list[str], problem: str | None) -> None:
+    if problem:
+        problems.append(problem)
 
 
 # -- sections -------------------------------------------------------------------------------
@@ -169,6 +249,8 @@ def _dataset(value: Any, base: Path | None, problems: list[str]) -> DatasetSpec 
             f"Known: {', '.join(DATASETS.names())}."
         )
     path = _typed(table, "path", str, None, problems, prefix="dataset.")
+    if path is not None:
+        path = _collecting(problems, lambda: str(checked_path(path, "`dataset.path`")))
     options = {k: table[k] for k in _DATASET_OPTIONS if k in table}
     return DatasetSpec(
         name=name,
@@ -180,9 +262,7 @@ def _dataset(value: Any, base: Path | None, problems: list[str]) -> DatasetSpec 
     )
 
 
-def _model(
-    value: Any, profile: str, base: Path | None, problems: list[str]
-) -> ModelSpec | None:
+def _model(value: Any, profile: str, base: Path | None, problems: list[str]) -> ModelSpec | None:
     table = {"name": value} if isinstance(value, str) else value
     if isinstance(value, str) and is_factory_reference(value):
         table = {"factory": value}  # `--model nets.py:build`
@@ -215,7 +295,9 @@ def _model(
     return _collecting(problems, lambda: (validate_model(spec), spec)[1])
 
 
-def _optimizers(value: Any, profile: str, problems: list[str]) -> tuple[OptimizerSpec, ...]:
+def _optimizers(
+    value: Any, profile: str, limit: int, problems: list[str]
+) -> tuple[OptimizerSpec, ...]:
     if not value or not isinstance(value, list):
         problems.append(
             "`optimizers` must be a non-empty list, e.g. "
@@ -225,15 +307,22 @@ def _optimizers(value: Any, profile: str, problems: list[str]) -> tuple[Optimize
     specs: list[OptimizerSpec] = []
     for i, item in enumerate(value):
         spec = _collecting(
-            problems, lambda item=item: _optimizer(item, profile), where=f"optimizers[{i}]"
+            problems,
+            lambda item=item: _optimizer(item, profile, limit),
+            where=f"optimizers[{i}]",
         )
         if spec is not None:
             specs.append(spec)
     return tuple(specs)
 
 
-def _optimizer(item: Any, profile: str) -> OptimizerSpec:
+def _optimizer(item: Any, profile: str, limit: int) -> OptimizerSpec:
     spec = _optimizer_spec(item, profile)
+    problems = [grid_problem(spec, limit)]  # before a million points are built
+    if problems[0] is None:
+        problems = [repeated_problem(k, v) for k, v in grid_axes(spec).items() if len(v) > 1]
+    if any(problems):
+        raise ConfigError.collect([p for p in problems if p])
     for point in expand_optimizer_grid(spec):  # every grid point must be a valid optimizer
         resolve_optimizer(point)
     return spec
@@ -322,9 +411,10 @@ def _choice(
     table: dict[str, Any], key: str, choices: tuple[str, ...], default: str, problems: list[str]
 ) -> str:
     value = table.get(key, default)
-    if value not in choices:
+    if not isinstance(value, str) or value not in choices:
+        named = ", ".join(c or "'' (none)" for c in choices)
         problems.append(
-            f"`{key}` must be one of {', '.join(choices)}. Received: {key}={value!r}"
+            f"`{key}` must be one of {named}. Received: {key}={value!r}"
             f"{suggest(str(value), choices)}"
         )
         return default

@@ -64,4 +64,3 @@ __all__ = [
     "write_report",
     "write_reports",
 ]  # the names of _WHERE (tests/core/test_lazy.py checks)
-

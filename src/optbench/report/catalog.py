@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from optbench.core.errors import StoreError
+from optbench.core.paths import checked_path
 from optbench.report.view import StudyView
 from optbench.store.sqlite import Store
 
@@ -35,7 +36,7 @@ class StudyListing:
 
 def list_studies(folder: Path) -> list[StudyListing]:
     """Every study under `folder` (the folder itself included), sorted by path."""
-    folder = Path(folder)
+    folder = checked_path(folder, "folder")
     if not folder.is_dir():
         raise StoreError(
             f"No folder {folder}. Give the folder your studies are in (default: runs)."
@@ -45,7 +46,7 @@ def list_studies(folder: Path) -> list[StudyListing]:
 
 def read_listing(folder: Path) -> StudyListing:
     try:
-        store = Store(folder / STORE_FILE)
+        store = Store(folder / STORE_FILE, readonly=True)
     except StoreError as exc:
         return StudyListing(folder, folder.name, "unreadable", problem=str(exc))
     try:

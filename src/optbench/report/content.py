@@ -59,6 +59,8 @@ PAIRED_METHOD = (
     "corrected for every pair on the metric (Holm–Bonferroni), and a verdict says so when a "
     "difference does not survive that correction."
 )
+
+
 def metric_title(tag: str) -> str:
     """`val/acc` → `Final test accuracy`."""
     return "Final " + fmt.metric_name(tag)
@@ -316,9 +318,7 @@ def _result_row(ctx: _Ctx, g: GroupStats, w: WorkloadAnalysis) -> tuple[Cell, ..
     train = "train/" + score.partition("/")[2]
     acc, loss, best, ep = m(score), m("val/loss"), m(w.best_key), m("best_epoch")
     speed = m("seconds_per_epoch")
-    best_text = (
-        fmt.DASH if not best.n else f"{fmt.pm(best.mean, best.sd, percent)} ({ep.mean:.0f})"
-    )
+    best_text = fmt.DASH if not best.n else f"{fmt.pm(best.mean, best.sd, percent)} ({ep.mean:.0f})"
     return (
         _group_cell(ctx, g.group),
         cell(f"{g.finished}/{len(g.trials)}", g.finished),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -50,7 +51,7 @@ def run_forked(
         for share in shares[1:]:
             read, write = os.pipe()
             try:
-                pid = os.fork()
+                pid = _fork()
             except OSError:  # no process to be had (memory, limits): this one draws it
                 os.close(read)
                 os.close(write)
@@ -71,6 +72,22 @@ def run_forked(
         for n, i in enumerate(share):
             results[i] = share_results[n] if share_results is not None else jobs[i]()
     return results
+
+
+def _fork() -> int:
+    """`os.fork` with Ctrl-C (SIGINT) held back over it. Arriving during a fork, Python raised
+    it inside the at-fork hooks, where it was printed as "Exception ignored" and lost: the
+    study went on. Held, this process raises it right after, where the CLI turns it into
+    exit code 130; a helper lets it in once its own handler is in place."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        pid = os.fork()
+    except OSError:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        raise
+    if pid:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    return pid
 
 
 def _shares(weights: Sequence[float], count: int) -> list[list[int]]:
@@ -101,6 +118,7 @@ def _run_share_and_exit(jobs: Sequence[Callable[[], object]], write: int) -> Non
     handlers, no flushing of the parent's buffers, nothing closed that the parent uses)."""
     status = 1
     try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held by _fork
         torch = sys.modules.get("torch")
         if torch is not None:  # a job may run a model (the head figure's setup check)
             # OpenMP's thread pool does not survive a fork: a parallel region here would

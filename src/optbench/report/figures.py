@@ -101,9 +101,7 @@ def figure_jobs(
             percent = w.task.primary.percent
             ylabel = f"Final {LR_YLABEL[split]} {w.task.primary.title}" + (" (%)" * percent)
             scale = 100.0 if percent else 1.0
-            sensitivity = partial(
-                plot_lr_sensitivity, series, folder / name, title, ylabel, scale
-            )
+            sensitivity = partial(plot_lr_sensitivity, series, folder / name, title, ylabel, scale)
             jobs.append((1, sensitivity))
     if figures.heads:
         jobs.append((2, partial(draw_head_figure, view, folder / figures.heads)))

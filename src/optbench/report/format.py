@@ -34,12 +34,26 @@ def pm(mean: float | None, sd: float | None, percent: bool = False) -> str:
 
 
 def interval(low: float | None, high: float | None, percent: bool = False) -> str:
-    """`[84.12, 89.32]` (percent: the numbers ×100; units live in the column header)."""
+    """`[84.12, 89.32]` (percent: the numbers ×100; units live in the column header).
+
+    An accuracy interval reaching beyond ±100 % (two seeds give t = 12.7) says nothing any
+    accuracy could not: it is marked `(uninformative)` rather than printed as if it meant
+    something."""
     if missing(low) or missing(high):
         return DASH
     if percent:
-        return f"[{low * 100:.2f}, {high * 100:.2f}]"
+        note = f" {UNINFORMATIVE}" if uninformative(low, high) else ""
+        return f"[{low * 100:.2f}, {high * 100:.2f}]{note}"
     return f"[{low:.4f}, {high:.4f}]"
+
+
+UNINFORMATIVE = "(uninformative)"
+
+
+def uninformative(low: float, high: float) -> bool:
+    """An accuracy interval (or difference of accuracies) wider than any possible value:
+    below −100 % or above 100 %."""
+    return low < -1.0 or high > 1.0
 
 
 def signed(x: float, percent: bool) -> str:
@@ -89,7 +103,12 @@ def comparison_line(c: PairedComparison, bold: bool = False) -> str:
     head = f"{c.a} vs {c.b}: {signed(c.diff.mean, percent)} {what}"
     if c.n < 2:
         return f"{head}, {c.n} seed (no interval) — {verdict}"
-    ci = interval(c.diff.low, c.diff.high, percent)
+    ci = interval(c.diff.low, c.diff.high, percent).removesuffix(f" {UNINFORMATIVE}")
+    if percent and uninformative(c.diff.low, c.diff.high):
+        return (
+            f"{head}, 95% CI {ci}{unit}, {c.n} seeds — {verdict} (the interval is wider than "
+            f"any possible difference: uninformative with {c.n} seeds; run more seeds)"
+        )
     return f"{head}, 95% CI {ci}{unit}, {c.n} seeds — {verdict}"
 
 

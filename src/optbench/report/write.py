@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +73,13 @@ def subtitle(view: StudyView, analysis: Analysis) -> str:
 def _atomic_write(path: Path, text: str) -> Path:
     """Readers (a browser, `optbench show`) never see a half-written report."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):  # a full disk must not leave report.html.tmp
+            tmp.unlink(missing_ok=True)
+        if exc.filename is None:  # a failed write names no file: name the one it was for
+            exc.filename = str(path)
+        raise
     return path

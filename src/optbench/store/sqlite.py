@@ -8,14 +8,17 @@ driver process writes here; workers send records.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from optbench.core.digest import trial_digest
 from optbench.core.errors import StoreError
 from optbench.core.specs import EpochRecord, Finding, TrialResult, TrialSpec, TrialStarted
+from optbench.store.folder import is_nearly_full, is_read_only
 
 # 2: trials.digest; 3: epochs.metrics (a task's other metrics, JSON). An older store gains the
 # columns when opened.
@@ -60,36 +63,46 @@ EPOCH_COLUMNS = ("train_loss", "train_acc", "val_loss", "val_acc", "lr", "grad_n
 
 
 class Store:
-    """Read and write one study's SQLite file."""
+    """Read and write one study's SQLite file.
 
-    def __init__(self, path: Path) -> None:
+    `readonly=True` (show, export, report, ls, verify) opens it without writing anything, so
+    a study on read-only media, or one another process is writing, can still be read.
+    """
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = path
+        self.readonly = readonly
+        self._db = _Guarded(path, open_readonly(path) if readonly else _open_writable(path))
         try:
-            self._db = sqlite3.connect(path, isolation_level=None)  # autocommit; explicit txns
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable per commit
-            self._db.executescript(SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"{path} is not a usable optbench store ({exc}). "
-                "Move it away or choose another study folder with --out."
-            ) from exc
-        self._check_version()
+            self._check_version()
+        except BaseException:
+            self._db.close()
+            raise
 
     def _check_version(self) -> None:
+        if self.readonly and not self._has_meta():
+            raise StoreError(
+                f"{self.path} is not an optbench store (it has no `meta` table). "
+                "Check the path: a study folder holds the study.sqlite optbench wrote."
+            )
         found = self.get_meta("schema_version")
         if found is not None and found.isdigit() and int(found) in MIGRATIONS:
+            if self.readonly:  # read as it is: the missing columns read as empty
+                return
             for statement in MIGRATIONS[int(found)]:  # the same tables, with fewer columns
                 self._db.execute(statement)
             found = None
-        if found is None:
+        if found is None and not self.readonly:
             self.set_meta("schema_version", str(SCHEMA_VERSION))
-        elif int(found) != SCHEMA_VERSION:
+        elif found not in (None, str(SCHEMA_VERSION)):
             raise StoreError(
                 f"{self.path} was written by an optbench with store schema {found}; this one "
                 f"reads schema {SCHEMA_VERSION}. Use a new study folder."
             )
+
+    def _has_meta(self) -> bool:
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+        return self._db.execute(sql).fetchone() is not None
 
     def close(self) -> None:
         self._db.close()
@@ -103,6 +116,13 @@ class Store:
         return None if row is None else row[0]
 
     # -- writes -----------------------------------------------------------------------------
+    def add_trials(self, specs: list[TrialSpec]) -> None:
+        """Register trials (see add_trial) in one transaction: 10,000 trials in one commit,
+        not 10,000 commits."""
+        with self._transaction():
+            for position, spec in enumerate(specs):
+                self.add_trial(spec, position)
+
     def add_trial(self, spec: TrialSpec, position: int) -> None:
         """Register a trial (pending) unless it is already known from an earlier run."""
         self._db.execute(
@@ -221,6 +241,30 @@ class Store:
         rows = self._db.execute("SELECT id FROM trials WHERE status IN ('finished', 'stopped')")
         return {r[0] for r in rows}
 
+    def epoch_spans(self) -> dict[str, tuple[int, int]]:
+        """Trial id → (stored epochs, highest epoch): equal when no epoch is missing."""
+        rows = self._db.execute(
+            "SELECT trial_id, COUNT(*), MAX(epoch) FROM epochs GROUP BY trial_id"
+        ).fetchall()
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def statuses(self) -> dict[str, str]:
+        """Trial id → status (pending, running, finished, failed, stopped)."""
+        return {r[0]: r[1] for r in self._db.execute("SELECT id, status FROM trials")}
+
+    def whole_epochs(self, trial_id: str) -> int:
+        """The last epoch k such that epochs 1..k are all stored (0: none): where a trial can
+        resume without leaving a gap."""
+        rows = self._db.execute(
+            "SELECT epoch FROM epochs WHERE trial_id = ? ORDER BY epoch", (trial_id,)
+        )
+        whole = 0
+        for (epoch,) in rows:
+            if epoch != whole + 1:
+                break
+            whole = epoch
+        return whole
+
     def last_epoch(self, trial_id: str) -> int:
         row = self._db.execute(
             "SELECT MAX(epoch) FROM epochs WHERE trial_id = ?", (trial_id,)
@@ -228,8 +272,111 @@ class Store:
         return row[0] or 0
 
 
+def _open_writable(path: Path) -> sqlite3.Connection:
+    """The store for the driver: WAL, durable per commit, tables created when missing."""
+    db = None
+    try:
+        db = sqlite3.connect(path, isolation_level=None)  # autocommit; explicit transactions
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable per commit
+        db.executescript(SCHEMA)
+    except sqlite3.Error as exc:
+        if db is not None:
+            db.close()
+        raise store_error(path, exc) from exc
+    return db
+
+
+def open_readonly(path: Path) -> sqlite3.Connection:
+    """Open for reading: nothing is created or changed. Where the file may be written, it is
+    opened `mode=rw` (closing it then tidies the -wal and -shm files away, as the driver's
+    does); elsewhere `mode=ro`, and on read-only media, where a WAL store whose -shm file is
+    gone (a study closed cleanly) cannot be opened so, as `immutable`, which such media are."""
+    if os.access(path, os.R_OK | os.W_OK) and not is_read_only(path):
+        attempts = ["mode=rw"]
+    elif is_read_only(path):
+        attempts = ["mode=ro", "mode=ro&immutable=1"]
+    else:
+        attempts = ["mode=ro"]
+    for i, flags in enumerate(attempts):
+        try:
+            return _connect_uri(path, flags)
+        except sqlite3.OperationalError as exc:
+            if i == len(attempts) - 1:
+                raise store_error(path, exc) from exc
+        except sqlite3.DatabaseError as exc:
+            raise store_error(path, exc) from exc
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _connect_uri(path: Path, flags: str) -> sqlite3.Connection:
+    uri = f"file:{quote(str(Path(path).absolute()))}?{flags}"
+    db = sqlite3.connect(uri, uri=True, isolation_level=None)
+    db.row_factory = sqlite3.Row
+    try:
+        db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error:
+        db.close()
+        raise
+    return db
+
+
+def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    """One clear message for what SQLite refused: a full disk, read-only media, a lock, damage."""
+    text = str(exc).lower()
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return StoreError(
+            f"{path} is not a usable optbench store ({exc}). "
+            "Move it away or choose another study folder with --out."
+        )
+    return StoreError(f"Could not use the study store {path} ({exc}). {_advice(path, text)}")
+
+
+def _advice(path: Path, text: str) -> str:
+    if "full" in text or is_nearly_full(path):
+        return (
+            "The disk is full: free space and run the same command again (every finished "
+            "epoch is kept)."
+        )
+    if "readonly" in text or "read-only" in text or is_read_only(path):
+        return (
+            "The store is on read-only storage: `optbench show` and `optbench export` read it "
+            "there; to run or resume the study, copy its folder to writable storage."
+        )
+    if "i/o error" in text:  # a write refused below SQLite: a full disk, a file size limit
+        return (
+            "If the disk is full, free space and run the same command again (every finished "
+            "epoch is kept); otherwise check the disk."
+        )
+    if "locked" in text or "busy" in text:
+        return "Another process holds the store: wait for it to finish, then try again."
+    return "Check that the file exists and that you may read and write it and its folder."
+
+
+class _Guarded:
+    """The connection, with SQLite's refusals turned into StoreError (see store_error).
+
+    Integrity and programming errors stay what they are: they are bugs, not the user's disk.
+    """
+
+    def __init__(self, path: Path, db: sqlite3.Connection) -> None:
+        self.path, self._db = path, db
+
+    def execute(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        try:
+            return self._db.execute(sql, args)
+        except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError):
+            raise
+        except sqlite3.DatabaseError as exc:
+            raise store_error(self.path, exc) from exc
+
+    def close(self) -> None:
+        self._db.close()
+
+
 class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: _Guarded) -> None:
         self._db = db
 
     def __enter__(self) -> None:
