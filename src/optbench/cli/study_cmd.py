@@ -16,9 +16,9 @@ from rich.console import Console
 from optbench.cli.paths import out_folder
 from optbench.cli.progress import RichProgress
 from optbench.cli.render import print_results
+from optbench.cli.settings_options import SETTINGS, with_settings
 from optbench.core.errors import ConfigError
 from optbench.core.paths import checked_path, default_cache_dir
-from optbench.core.specs import MAX_TRIALS
 from optbench.core.startup import collector_paused
 from optbench.core.study_name import safe_name
 from optbench.report import open_study
@@ -73,11 +73,6 @@ def compare(
         None, help="The loss (default: the task's), or your own: 'losses.py:my_loss'."
     ),
     init: str | None = typer.Option(None, help="Weight init: torch or keras (default: --profile)."),
-    epochs: int = typer.Option(10, help="Epochs per trial."),
-    batch_size: int = typer.Option(64, "--batch-size", help="Examples per step."),
-    seeds: str = typer.Option(
-        "0", help="Comma list of seeds, e.g. 0,1,2 (mean ± std in the report)."
-    ),
     scale: bool = typer.Option(
         True,
         "--scale/--no-scale",
@@ -88,51 +83,12 @@ def compare(
     ),
     train_size: int | None = typer.Option(None, help="Keep only the first N training examples."),
     test_size: int | None = typer.Option(None, help="Keep only the first N test examples."),
-    device: str = typer.Option("cpu", help="cpu, cuda, cuda:N."),
-    workers: int | None = typer.Option(None, help="Trials side by side (default: one per core)."),
-    histogram_freq: int = typer.Option(1, help="Epochs between TensorBoard histograms (0: none)."),
-    monitors: bool = typer.Option(
-        True, "--monitors/--no-monitors", help="Watch trials for training problems."
-    ),
-    stop_on: str = typer.Option(
-        "train.nan_loss",
-        "--stop-on",
-        help="Finding codes that end a trial, e.g. nan_loss,diverged.",
-    ),
-    stack: bool = typer.Option(
-        True,
-        "--stack/--no-stack",
-        help="Train compatible trials as replica groups (the same numbers either way).",
-    ),
-    native: bool = typer.Option(
-        True,
-        "--native/--no-native",
-        help="MLP groups on the CPU: the compiled step (built by setup.sh) or torch's autograd.",
-    ),
-    tune: str = typer.Option(
-        "", "--tune", help="'lr': tune each optimizer's learning rate (equal budget), then rerun."
-    ),
-    lr_grid: str | None = typer.Option(
-        None,
-        "--lr-grid",
-        help="Learning rates to search, e.g. 1e-4,1e-3,1e-2 (default: 7-point log grid).",
-    ),
-    reuse_model: bool = typer.Option(
-        False,
-        "--reuse-model",
-        help="Reproduce the homework's mistake: each optimizer continues the previous one's model.",
-    ),
-    executor: str = typer.Option("local", help="local (this machine) or ray (a Ray cluster)."),
-    address: str | None = typer.Option(
-        None, help="Ray cluster address: auto or host:port (default: start a local Ray)."
-    ),
     name: str | None = typer.Option(
         None, help="Study name (default: from dataset and optimizers)."
     ),
     out: str | None = typer.Option(None, help="Study folder (default: runs/<name>)."),
-    max_trials: int | None = typer.Option(
-        None, "--max-trials", help=f"Refuse a study of more trials (default {MAX_TRIALS:,})."
-    ),
+    *,
+    settings: dict[str, Any],
 ) -> None:
     """Compare optimizers on one dataset and model: the seed study in one command."""
     with collector_paused():
@@ -140,65 +96,35 @@ def compare(
         from optbench.optim import split_optimizer_list
 
     names = split_optimizer_list(optimizers)
-    default_init = (
-        profile if profile in ("torch", "keras") else "torch"
-    )  # bad profile: reported below
+    default_init = profile if profile in ("torch", "keras") else "torch"  # a bad one: said below
     sizes = {"train_size": train_size, "test_size": test_size}
     raw: dict[str, Any] = {
+        **settings,
         "name": name if name is not None else _default_name(dataset, names),
         "dataset": _dataset_table(dataset, scale, data_path, sizes),
         "model": _model_table(model, init or default_init),
         "task": task,
         "optimizers": names,
         "profile": profile,
-        "epochs": epochs,
-        "batch_size": batch_size,
-        "seeds": _parse_seeds(seeds),
-        "device": device,
-        "histogram_freq": histogram_freq,
-        "monitors": monitors,
-        "stop_on": stop_on,
-        "reuse_model": reuse_model,
-        "stack": stack,
-        "native": native,
-        "executor": executor,
-        "tune": tune,
+        **({"loss": loss} if loss is not None else {}),
     }
-    if loss is not None:
-        raw["loss"] = loss
-    if lr_grid is not None:
-        raw["lr_grid"] = _parse_floats(lr_grid, "--lr-grid")
-    if address is not None:
-        raw["address"] = address
-    if workers is not None:
-        raw["workers"] = workers
-    if max_trials is not None:
-        raw["max_trials"] = max_trials
     execute(api.parse_study(raw), out_folder(out))
 
 
 def run(
     study_file: Path = typer.Argument(..., help="A TOML study file (see studies/)."),
     out: str | None = typer.Option(None, help="Study folder (default: runs/<name>)."),
-    executor: str | None = typer.Option(None, help="Override the file's executor: local or ray."),
-    address: str | None = typer.Option(None, help="Ray cluster address: auto or host:port."),
-    max_trials: int | None = typer.Option(
-        None, "--max-trials", help=f"Override the file's trial limit (default {MAX_TRIALS:,})."
-    ),
+    *,
+    settings: dict[str, Any],
 ) -> None:
-    """Run (or resume) the study described by a TOML file."""
+    """Run (or resume) the study described by a TOML file; flags override its settings."""
     with collector_paused():
         from optbench import api
 
-    overrides = {
-        k: v
-        for k, v in {"executor": executor, "address": address, "max_trials": max_trials}.items()
-        if v is not None
-    }
-    if executor == "local" and address is None:
-        overrides["address"] = None  # the file's Ray address means nothing on this machine
+    if settings.get("executor") == "local" and "address" not in settings:
+        settings["address"] = None  # the file's Ray address means nothing on this machine
     # Overrides join the file's keys before validation: the same rules as in the file.
-    execute(api.load_study(study_file, overrides), out_folder(out))
+    execute(api.load_study(study_file, settings), out_folder(out))
 
 
 def resume(
@@ -242,13 +168,6 @@ def _model_table(model: str, init: str) -> dict[str, Any]:
     }
 
 
-def _parse_floats(text: str, flag: str) -> list[float]:
-    try:
-        return [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise ConfigError(f"{flag} must be a comma list of numbers. Received: {text!r}") from None
-
-
 def _parse_seeds(text: str) -> list[int]:
     try:
         return [int(s) for s in text.split(",") if s.strip()]
@@ -263,7 +182,12 @@ def _default_name(dataset: str, optimizers: list[str]) -> str:
     return safe_name("-".join([data, *short]))
 
 
+# Every setting `compare` has an option for (core/settings.py); `run` overrides a few.
+COMPARE_SETTINGS = tuple(name for name, (_, s) in SETTINGS.items() if s.option)
+RUN_OVERRIDES = ("executor", "address", "max_trials")
+
+
 def register(app: typer.Typer) -> None:
-    app.command("compare")(compare)
-    app.command("run")(run)
+    app.command("compare")(with_settings(compare, COMPARE_SETTINGS))
+    app.command("run")(with_settings(run, RUN_OVERRIDES, overrides=True))
     app.command("resume")(resume)

@@ -12,12 +12,29 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from optbench.core.settings import (
+    Choice,
+    Codes,
+    Device,
+    Integer,
+    ListOf,
+    Number,
+    Optional,
+    Typed,
+    positive,
+    seed,
+    setting,
+)
+
 Profile = Literal["torch", "keras"]
 Severity = Literal["info", "warning", "error"]
 TrialStatus = Literal["pending", "running", "finished", "failed", "stopped"]
 
 MAX_TRIALS = 10_000  # default limit on a study's trials, tuning included (plan/limits.py)
 MAX_TRIALS_CEILING = 10_000_000  # the most `max_trials` may allow
+MAX_EPOCHS = 100_000  # beyond this a typo is likelier than a plan
+MAX_BATCH = 10_000_000
+EXECUTORS = ("local", "ray")
 
 
 def stable_json(obj: Any) -> str:
@@ -341,29 +358,84 @@ class StudySpec:
     dataset: DatasetSpec
     model: ModelSpec
     optimizers: tuple[OptimizerSpec, ...]
-    seeds: tuple[int, ...] = (0,)
-    epochs: int = 10
-    batch_size: int = 64
-    loss: str = "cross_entropy"
-    device: str = "cpu"
-    executor: str = "local"
-    workers: int | None = None  # trials side by side; None = one per core (CPU)
-    histogram_freq: int = 1
-    monitors: bool = True  # runtime diagnosis callbacks (see optbench.diagnose)
-    stop_on: tuple[str, ...] = ("train.nan_loss",)  # finding codes that end a trial
+    seeds: tuple[int, ...] = setting(
+        (0,),
+        "Comma list of seeds, e.g. 0,1,2 (mean ± std in the report).",
+        ListOf("must be a non-empty list of integers in [0, 2^31)", seed, int, unique=True),
+        option=True,
+    )
+    epochs: int = setting(10, "Epochs per trial.", Integer(1, MAX_EPOCHS), option=True)
+    batch_size: int = setting(64, "Examples per step.", Integer(1, MAX_BATCH), option=True)
+    loss: str = "cross_entropy"  # the task's and its losses': plan/user_code.task_and_loss
+    device: str = setting("cpu", "cpu, cuda, cuda:N.", Device(), option=True)
+    executor: str = setting(
+        "local",
+        "local (this machine) or ray (a Ray cluster).",
+        Choice(*EXECUTORS),
+        option=True,
+    )
+    workers: int | None = setting(
+        None,
+        "Trials side by side (default: one per core).",
+        Optional(Integer(1, 4096)),
+        option=True,
+    )
+    histogram_freq: int = setting(
+        1,
+        "Epochs between TensorBoard histograms (0: none).",
+        Integer(0, MAX_EPOCHS),
+        option=True,
+    )
+    monitors: bool = setting(
+        True,
+        "Watch trials for training problems (optbench.diagnose).",
+        Typed(bool),
+        option=True,
+    )
+    stop_on: tuple[str, ...] = setting(
+        ("train.nan_loss",),
+        "Finding codes that end a trial, e.g. nan_loss,diverged.",
+        Codes(),
+        option=True,
+    )
     # The homework's mistake, reproducible on purpose: each optimizer continues training the
     # previous optimizer's model (per seed) instead of starting fresh. Flagged in the report.
-    reuse_model: bool = False
-    stack: bool = True  # train compatible trials as replica groups (faster, the same numbers)
-    # MLP groups on the CPU take the compiled step (engine/native) when it builds here; False
-    # keeps them on torch's autograd step (another numerics configuration: the two agree to
-    # float32 round-off).
-    native: bool = True
+    reuse_model: bool = setting(
+        False,
+        "Reproduce the homework's mistake: each optimizer continues the previous one's model.",
+        Typed(bool),
+        option=True,
+    )
+    stack: bool = setting(
+        True,
+        "Train compatible trials as replica groups (the same numbers either way).",
+        Typed(bool),
+        option=True,
+    )
+    # MLP groups on the CPU take the compiled step (optbench.native) when it builds here;
+    # False keeps them on torch's autograd step (another numerics configuration: the two agree
+    # to float32 round-off).
+    native: bool = setting(
+        True,
+        "Compiled code where it applies (built by setup.sh), or torch's own kernels only.",
+        Typed(bool),
+        option=True,
+    )
     # Learning-rate tuning: "lr" searches `lr_grid` for every optimizer (equal budget: one
     # seed, the study's epochs, on a held-out part of the training set), then reruns the best
     # learning rate with every seed. "" = no tuning.
-    tune: str = ""
-    lr_grid: tuple[float, ...] = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
+    tune: str = setting(
+        "",
+        "'lr': tune each optimizer's learning rate (equal budget), then rerun.",
+        Choice("", "lr"),
+        option=True,
+    )
+    lr_grid: tuple[float, ...] = setting(
+        (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1),
+        "Learning rates to search, e.g. 1e-4,1e-3,1e-2 (default: 7-point log grid).",
+        ListOf("must list at least two positive learning rates", positive, float, min_items=2),
+        option=True,
+    )
     # Head study: when given, every head × optimizer × seed is a trial (overrides `loss`).
     heads: tuple[HeadSpec, ...] = ()
     # What the trials learn (models/task.py); a `module:function` loss's file hash.
@@ -371,13 +443,23 @@ class StudySpec:
     loss_source: str | None = None
     # Ray executor: cluster address ("auto", "host:port"; None = start a local one) and the
     # resources each trial asks for.
-    address: str | None = None
-    num_cpus: float = 1.0
-    num_gpus: float = 0.0
+    address: str | None = setting(
+        None,
+        "Ray cluster address: auto or host:port (default: start a local Ray).",
+        Optional(Typed(str)),
+        option=True,
+    )
+    num_cpus: float = setting(1.0, "CPUs a Ray trial asks for.", Number(0.0, 1024.0))
+    num_gpus: float = setting(0.0, "GPUs a Ray trial asks for.", Number(0.0, 64.0))
     # Numbers reported elsewhere to show beside the results (`[reference]` in a study file).
     reference: ReferenceSpec | None = None
     # The most trials the study may have (plan/limits.py); None = the default limit.
-    max_trials: int | None = None
+    max_trials: int | None = setting(
+        None,
+        f"Refuse a study of more trials (default {MAX_TRIALS:,}).",
+        Optional(Integer(1, MAX_TRIALS_CEILING)),
+        option=True,
+    )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from optbench.core.registry import suggest
+from optbench.core.settings import unknown_keys
 from optbench.core.specs import ReferenceResult, ReferenceSpec
 
 METRICS = ("train/loss", "train/acc", "val/loss", "val/acc")
@@ -46,7 +47,7 @@ def parse_reference(value: Any, problems: list[str]) -> ReferenceSpec | None:
     if not isinstance(value, dict):
         problems.append(f"`reference` must be a table. Received: {value!r}")
         return None
-    _unknown(value, _KEYS, "reference.", problems)
+    unknown_keys(value, _KEYS, "reference.", problems)
     source = value.get("source")
     if not isinstance(source, str) or not source.strip():
         problems.append("`reference.source` is required: say where the numbers come from.")
@@ -67,7 +68,7 @@ def _conditions(value: Any, problems: list[str]) -> dict[str, Any]:
     if not isinstance(value, dict):
         problems.append(f"`reference.conditions` must be a table. Received: {value!r}")
         return {}
-    _unknown(value, tuple(CONDITIONS), "reference.conditions.", problems)
+    unknown_keys(value, tuple(CONDITIONS), "reference.conditions.", problems)
     conditions = {}
     for key, kind in CONDITIONS.items():
         if key not in value:
@@ -95,7 +96,7 @@ def _results(value: Any, problems: list[str]) -> tuple[ReferenceResult, ...]:
         if not isinstance(table, dict):
             problems.append(f"`{where}` must be a table of metrics. Received: {table!r}")
             continue
-        _unknown(table, (*METRICS, "note"), f"{where}.", problems)
+        unknown_keys(table, (*METRICS, "note"), f"{where}.", problems)
         metrics = {
             tag: _metric(table[tag], f"{where}.{tag}", problems) for tag in METRICS if tag in table
         }
@@ -125,14 +126,4 @@ def check_groups(reference: ReferenceSpec | None, groups: list[str], problems: l
             problems.append(
                 f"`reference.results.{result.group}`: the study has no group "
                 f"'{result.group}'.{suggest(result.group, groups)} Groups: {', '.join(groups)}."
-            )
-
-
-def _unknown(
-    table: dict[str, Any], known: tuple[str, ...], prefix: str, problems: list[str]
-) -> None:
-    for key in table:
-        if key not in known:
-            problems.append(
-                f"Unknown key `{prefix}{key}`.{suggest(key, known)} Known: {', '.join(known)}."
             )

@@ -15,9 +15,20 @@ from optbench.core.errors import ConfigError, OptbenchError
 from optbench.core.imports import is_reference
 from optbench.core.paths import checked_path
 from optbench.core.registry import suggest
+from optbench.core.settings import (
+    Check,
+    Choice,
+    Integer,
+    ListOf,
+    Optional,
+    Typed,
+    check_settings,
+    positive_int,
+    settings_of,
+    unknown_keys,
+)
 from optbench.core.specs import (
     MAX_TRIALS,
-    MAX_TRIALS_CEILING,
     DatasetSpec,
     HeadSpec,
     ModelSpec,
@@ -50,55 +61,19 @@ from optbench.plan.user_code import (
 )
 
 DEFAULT_LR_GRID = StudySpec.__dataclass_fields__["lr_grid"].default
-MAX_EPOCHS = 100_000  # beyond this a typo is likelier than a plan
-MAX_BATCH = 10_000_000
 PROFILES = ("torch", "keras")
-EXECUTORS = ("local", "ray")
 
-_TOP_KEYS = (
-    "name",
-    "epochs",
-    "batch_size",
-    "seeds",
-    "profile",
-    "loss",
-    "device",
-    "executor",
-    "workers",
-    "histogram_freq",
-    "monitors",
-    "stop_on",
-    "reuse_model",
-    "stack",
-    "native",
-    "tune",
-    "lr_grid",
-    "heads",
-    "address",
-    "num_cpus",
-    "num_gpus",
-    "max_trials",
-    "dataset",
-    "model",
-    "optimizers",
-    "task",
-    "reference",
-)
-_DATASET_KEYS = (
-    "name",
-    "path",
-    "scale",
-    "train_size",
-    "test_size",
-    "classes",
-    "size",
-    "color",
-    "augment",
-    "sha256",
-)
+# Keys beside the settings (core/settings.py: declared on StudySpec and checked from there).
+_SECTIONS = ("name", "profile", "task", "loss", "heads", "dataset", "model", "optimizers")
+_TOP_KEYS = (*_SECTIONS[:4], *settings_of(StudySpec), *_SECTIONS[4:], "reference")
 _DATASET_OPTIONS = ("classes", "size", "color", "augment", "sha256")
+_DATASET_KEYS = ("name", "path", "scale", "train_size", "test_size", *_DATASET_OPTIONS)
 _HEAD_KEYS = ("units", "activation", "loss")
 _MODEL_KEYS = ("name", "hidden", "activation", "init", "head_units", "head_activation")
+_SIZE = Optional(Integer(1, 10**9))
+_UNITS = Optional(Integer(1, 100_000))
+_TEXT = Typed(str)
+_HIDDEN = ListOf("must be a list of positive integers", positive_int, int)
 
 
 def load_study_file(path: Path, overrides: dict[str, Any] | None = None) -> StudySpec:
@@ -155,39 +130,22 @@ def parse_study(
     """Validate a raw study dictionary; raise one ConfigError listing every problem.
     `base`: the folder relative file references (your model, data, loss) start from."""
     problems: list[str] = []
-    _unknown_keys(raw, _TOP_KEYS, "", problems)
-    profile = _choice(raw, "profile", PROFILES, "torch", problems)
+    unknown_keys(raw, _TOP_KEYS, "", problems)
+    profile = _get(raw, "profile", Choice(*PROFILES), "torch", problems)
     task, loss, loss_source = task_and_loss(raw, base, problems)
-    max_trials = _optional_int(raw, "max_trials", 1, MAX_TRIALS_CEILING, problems)
-    limit = max_trials or MAX_TRIALS
+    settings = check_settings(StudySpec, raw, problems)
+    limit = settings["max_trials"] or MAX_TRIALS
     spec_args: dict[str, Any] = {
+        **settings,
         "name": _name(raw, problems),
-        "epochs": _int_in(raw, "epochs", 10, 1, MAX_EPOCHS, problems),
-        "batch_size": _int_in(raw, "batch_size", 64, 1, MAX_BATCH, problems),
-        "seeds": _seeds(raw.get("seeds", [0]), problems),
         "task": task,
         "loss": loss,
         "loss_source": loss_source,
-        "device": _device(raw.get("device", "cpu"), problems),
-        "executor": _choice(raw, "executor", EXECUTORS, "local", problems),
-        "workers": _optional_int(raw, "workers", 1, 4096, problems),
-        "histogram_freq": _int_in(raw, "histogram_freq", 1, 0, MAX_EPOCHS, problems),
-        "monitors": _typed(raw, "monitors", bool, True, problems),
-        "stop_on": _stop_on(raw.get("stop_on", ["train.nan_loss"]), problems),
-        "reuse_model": _typed(raw, "reuse_model", bool, False, problems),
-        "stack": _typed(raw, "stack", bool, True, problems),
-        "native": _typed(raw, "native", bool, True, problems),
-        "tune": _choice(raw, "tune", ("", "lr"), "", problems),
-        "lr_grid": _lr_grid(raw.get("lr_grid", list(DEFAULT_LR_GRID)), problems),
         "heads": _heads(raw.get("heads", []), problems),
-        "address": _typed(raw, "address", str, None, problems),
-        "num_cpus": _number_in(raw, "num_cpus", 1.0, 0.0, 1024.0, problems),
-        "num_gpus": _number_in(raw, "num_gpus", 0.0, 0.0, 64.0, problems),
         "dataset": _dataset(raw.get("dataset"), base, problems),
         "model": _model(raw.get("model", "mlp"), profile, base, problems),
         "optimizers": _optimizers(raw.get("optimizers"), profile, limit, problems),
         "reference": parse_reference(raw.get("reference"), problems),
-        "max_trials": max_trials,
     }
     _together(spec_args, problems)
     if problems:
@@ -203,7 +161,7 @@ def parse_study(
 
 def _name(raw: dict[str, Any], problems: list[str]) -> str:
     """The study's name: it becomes the folder runs/<name>, so it must be one folder name."""
-    name = _typed(raw, "name", str, "study", problems)
+    name = _get(raw, "name", _TEXT, "study", problems)
     if isinstance(raw.get("name"), str):
         _add(problems, name_problem(name))
     return name
@@ -226,20 +184,28 @@ def _add(problems: list[str], problem: str | None) -> None:
 # -- sections -------------------------------------------------------------------------------
 
 
+def _table(value: Any, key: str, reference: str, is_ref: Any, problems: list[str]) -> Any:
+    """A section given as a name, a reference to your code (`data.py:load`: the table
+    `{reference = …}`) or a table; None (a problem added) when it is none of them."""
+    if isinstance(value, str):
+        return {reference: value} if is_ref(value) else {"name": value}
+    if not isinstance(value, dict):
+        problems.append(f"`{key}` must be a name or a table. Received: {value!r}")
+        return None
+    return value
+
+
 def _dataset(value: Any, base: Path | None, problems: list[str]) -> DatasetSpec | None:
     if value is None:
         problems.append('`dataset` is required, e.g. dataset = "fashion-mnist".')
         return None
-    table = {"name": value} if isinstance(value, str) else value
-    if isinstance(value, str) and is_reference(value):
-        table = {"loader": value}  # `--data data.py:load`
-    if not isinstance(table, dict):
-        problems.append(f"`dataset` must be a name or a table. Received: {value!r}")
+    table = _table(value, "dataset", "loader", is_reference, problems)
+    if table is None:
         return None
     if "loader" in table:
         return loader_dataset(table, base, problems)
-    _unknown_keys(table, _DATASET_KEYS, "dataset.", problems)
-    name = _typed(table, "name", str, None, problems, prefix="dataset.")
+    unknown_keys(table, _DATASET_KEYS, "dataset.", problems)
+    name = _get(table, "name", Optional(_TEXT), None, problems, "dataset.")
     if name is None:
         problems.append("`dataset.name` is required.")
         return None
@@ -248,49 +214,35 @@ def _dataset(value: Any, base: Path | None, problems: list[str]) -> DatasetSpec 
             f"Unknown dataset '{name}'.{suggest(name, DATASETS.names())} "
             f"Known: {', '.join(DATASETS.names())}."
         )
-    path = _typed(table, "path", str, None, problems, prefix="dataset.")
+    path = _get(table, "path", Optional(_TEXT), None, problems, "dataset.")
     if path is not None:
         path = _collecting(problems, lambda: str(checked_path(path, "`dataset.path`")))
-    options = {k: table[k] for k in _DATASET_OPTIONS if k in table}
     return DatasetSpec(
         name=name,
         path=str(Path(path).expanduser()) if path else None,
-        scale=_typed(table, "scale", bool, True, problems, prefix="dataset."),
-        train_size=_optional_int(table, "train_size", 1, 10**9, problems, prefix="dataset."),
-        test_size=_optional_int(table, "test_size", 1, 10**9, problems, prefix="dataset."),
-        options=options,
+        scale=_get(table, "scale", Typed(bool), True, problems, "dataset."),
+        train_size=_get(table, "train_size", _SIZE, None, problems, "dataset."),
+        test_size=_get(table, "test_size", _SIZE, None, problems, "dataset."),
+        options={k: table[k] for k in _DATASET_OPTIONS if k in table},
     )
 
 
 def _model(value: Any, profile: str, base: Path | None, problems: list[str]) -> ModelSpec | None:
-    table = {"name": value} if isinstance(value, str) else value
-    if isinstance(value, str) and is_factory_reference(value):
-        table = {"factory": value}  # `--model nets.py:build`
-    if not isinstance(table, dict):
-        problems.append(f"`model` must be a name or a table. Received: {value!r}")
+    table = _table(value, "model", "factory", is_factory_reference, problems)
+    if table is None:
         return None
     if "factory" in table:
         return factory_model(table, profile, base, problems)
-    _unknown_keys(table, _MODEL_KEYS, "model.", problems)
-    name = table.get("name", "mlp")
-    default = list(MODELS.get(name).default_hidden) if name in MODELS else [128]
-    hidden = table.get("hidden", default)
-    if isinstance(hidden, int):
-        hidden = [hidden]
-    if not (
-        isinstance(hidden, list)
-        and hidden
-        and all(isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in hidden)
-    ):
-        problems.append(f"`model.hidden` must be a list of positive integers. Received: {hidden!r}")
-        hidden = [128]
+    unknown_keys(table, _MODEL_KEYS, "model.", problems)
+    name = _get(table, "name", _TEXT, "mlp", problems, "model.")
+    default = MODELS.get(name).default_hidden if name in MODELS else (128,)
     spec = ModelSpec(
-        name=_typed(table, "name", str, "mlp", problems, prefix="model."),
-        hidden=tuple(hidden),
-        activation=_typed(table, "activation", str, "relu", problems, prefix="model."),
-        init=_typed(table, "init", str, profile, problems, prefix="model."),  # type: ignore[arg-type]
-        head_units=_optional_int(table, "head_units", 1, 100_000, problems, prefix="model."),
-        head_activation=_typed(table, "head_activation", str, "linear", problems, "model."),
+        name=name,
+        hidden=_get(table, "hidden", _HIDDEN, tuple(default), problems, "model."),
+        activation=_get(table, "activation", _TEXT, "relu", problems, "model."),
+        init=_get(table, "init", _TEXT, profile, problems, "model."),
+        head_units=_get(table, "head_units", _UNITS, None, problems, "model."),
+        head_activation=_get(table, "head_activation", _TEXT, "linear", problems, "model."),
     )
     return _collecting(problems, lambda: (validate_model(spec), spec)[1])
 
@@ -336,9 +288,9 @@ def _optimizer_spec(item: Any, profile: str) -> OptimizerSpec:
             f"each optimizer must be a name or a table with `name`. Received: {item!r}"
         )
     hparams = {k: v for k, v in item.items() if k not in ("name", "profile")}
-    item_profile = item.get("profile", profile)
-    if item_profile not in PROFILES:
-        raise ConfigError(f"`profile` must be 'torch' or 'keras'. Received: {item_profile!r}")
+    item_profile, problem = Choice(*PROFILES)("profile", item.get("profile", profile))
+    if problem:
+        raise ConfigError(problem)
     base = parse_optimizer(item["name"], profile=item_profile)
     return OptimizerSpec(base.name, {**base.hparams, **hparams}, item_profile)
 
@@ -356,87 +308,17 @@ def _collecting(problems: list[str], make: Callable[[], Any], where: str = "") -
         return None
 
 
-def _unknown_keys(
-    table: dict[str, Any], known: tuple[str, ...], prefix: str, problems: list[str]
-) -> None:
-    for key in table:
-        if key not in known:
-            problems.append(
-                f"Unknown key `{prefix}{key}`.{suggest(key, known)} Known: {', '.join(known)}."
-            )
-
-
-def _typed(
-    table: dict[str, Any], key: str, kind: type, default: Any, problems: list[str], prefix: str = ""
+def _get(
+    table: dict[str, Any], key: str, check: Check, default: Any, problems: list[str], prefix=""
 ) -> Any:
-    value = table.get(key, default)
-    if value is None or (
-        isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
-    ):
-        return value
-    problems.append(f"`{prefix}{key}` must be {kind.__name__}. Received: {key}={value!r}")
-    return default
-
-
-def _int_in(
-    table: dict[str, Any],
-    key: str,
-    default: int,
-    low: int,
-    high: int,
-    problems: list[str],
-    prefix: str = "",
-) -> int:
-    value = table.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool):
-        problems.append(f"`{prefix}{key}` must be an integer. Received: {key}={value!r}")
+    """`table[key]` passed through `check`; `default` when it is absent or wrong."""
+    if key not in table:
         return default
-    if not low <= value <= high:
-        problems.append(
-            f"`{prefix}{key}` must be between {low} and {high}. Received: {key}={value}"
-        )
+    value, problem = check(key, table[key], prefix)
+    if problem:
+        problems.append(problem)
         return default
     return value
-
-
-def _optional_int(
-    table: dict[str, Any], key: str, low: int, high: int, problems: list[str], prefix: str = ""
-) -> int | None:
-    if table.get(key) is None:
-        return None
-    return _int_in(table, key, low, low, high, problems, prefix)
-
-
-def _choice(
-    table: dict[str, Any], key: str, choices: tuple[str, ...], default: str, problems: list[str]
-) -> str:
-    value = table.get(key, default)
-    if not isinstance(value, str) or value not in choices:
-        named = ", ".join(c or "'' (none)" for c in choices)
-        problems.append(
-            f"`{key}` must be one of {named}. Received: {key}={value!r}"
-            f"{suggest(str(value), choices)}"
-        )
-        return default
-    return value
-
-
-def _seeds(value: Any, problems: list[str]) -> tuple[int, ...]:
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = [value]
-    ok = (
-        isinstance(value, list)
-        and value
-        and all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**31 for s in value)
-    )
-    if not ok:
-        problems.append(
-            f"`seeds` must be a non-empty list of integers in [0, 2^31). Received: seeds={value!r}"
-        )
-        return (0,)
-    if len(set(value)) != len(value):
-        problems.append(f"`seeds` has duplicates. Received: seeds={value!r}")
-    return tuple(value)
 
 
 def _heads(value: Any, problems: list[str]) -> tuple[HeadSpec, ...]:
@@ -449,11 +331,12 @@ def _heads(value: Any, problems: list[str]) -> tuple[HeadSpec, ...]:
         if not isinstance(item, dict):
             problems.append(f"heads[{i}] must be a table. Received: {item!r}")
             continue
-        _unknown_keys(item, _HEAD_KEYS, f"heads[{i}].", problems)
+        where = f"heads[{i}]."
+        unknown_keys(item, _HEAD_KEYS, where, problems)
         head = HeadSpec(
-            units=_optional_int(item, "units", 1, 100_000, problems, prefix=f"heads[{i}]."),
-            activation=_typed(item, "activation", str, "linear", problems, f"heads[{i}]."),
-            loss=_typed(item, "loss", str, "cross_entropy", problems, f"heads[{i}]."),
+            units=_get(item, "units", _UNITS, None, problems, where),
+            activation=_get(item, "activation", _TEXT, "linear", problems, where),
+            loss=_get(item, "loss", _TEXT, "cross_entropy", problems, where),
         )
         if head.activation not in HEAD_ACTIVATIONS:
             hint = suggest(head.activation, HEAD_ACTIVATIONS)
@@ -468,52 +351,6 @@ def _heads(value: Any, problems: list[str]) -> tuple[HeadSpec, ...]:
             )
         heads.append(head)
     return tuple(heads)
-
-
-def _number_in(
-    table: dict[str, Any], key: str, default: float, low: float, high: float, problems: list[str]
-) -> float:
-    value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        problems.append(
-            f"`{key}` must be a number in [{low:g}, {high:g}]. Received: {key}={value!r}"
-        )
-        return default
-    return float(value)
-
-
-def _lr_grid(value: Any, problems: list[str]) -> tuple[float, ...]:
-    ok = (
-        isinstance(value, list)
-        and len(value) >= 2
-        and all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in value)
-    )
-    if not ok:
-        problems.append(
-            f"`lr_grid` must list at least two positive learning rates. Received: lr_grid={value!r}"
-        )
-        return DEFAULT_LR_GRID
-    return tuple(float(v) for v in value)
-
-
-def _stop_on(value: Any, problems: list[str]) -> tuple[str, ...]:
-    """Finding codes (`train.nan_loss`) or their last part (`nan_loss`, `diverged`)."""
-    if isinstance(value, str):
-        value = [v.strip() for v in value.split(",") if v.strip()]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        problems.append(f"`stop_on` must be a list of finding codes. Received: stop_on={value!r}")
-        return ("train.nan_loss",)
-    return tuple(value)
-
-
-def _device(value: Any, problems: list[str]) -> str:
-    ok = isinstance(value, str) and (
-        value in ("cpu", "cuda", "mps") or (value.startswith("cuda:") and value[5:].isdigit())
-    )
-    if not ok:
-        problems.append(f"`device` must be cpu, cuda, cuda:N or mps. Received: device={value!r}")
-        return "cpu"
-    return value
 
 
 def study_to_toml(study: StudySpec) -> str:

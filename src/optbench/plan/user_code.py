@@ -37,6 +37,7 @@ from optbench.core.imports import (
     where,
 )
 from optbench.core.registry import suggest
+from optbench.core.settings import Choice, Integer, Optional, unknown_keys
 from optbench.core.specs import DatasetSpec, ModelSpec, freeze
 from optbench.core.study_toml import FACTORY_KEYS, LOADER_KEYS
 from optbench.models import FACTORY, MODELS, TASKS
@@ -69,16 +70,12 @@ def factory_model(
     table: dict[str, Any], profile: str, base: Path | None, problems: list[str]
 ) -> ModelSpec | None:
     """`[model] factory = …`: the user's model (models/factory.py)."""
-    for key in table:
-        if key not in FACTORY_KEYS:
-            problems.append(
-                f"Unknown key `model.{key}` beside `factory`. Known: {', '.join(FACTORY_KEYS)} "
-                "(the factory's own arguments go in `model.kwargs`)."
-            )
+    hint = "The factory's own arguments go in `model.kwargs`."
+    unknown_keys(table, FACTORY_KEYS, "model.", problems, hint)
     kwargs = _kwargs(table.get("kwargs", {}), "model.kwargs", problems)
-    init = table.get("init", profile)
-    if init not in ("torch", "keras"):
-        problems.append(f"`model.init` must be 'torch' or 'keras'. Received: init={init!r}")
+    init, problem = Choice("torch", "keras")("init", table.get("init", profile), "model.")
+    if problem:
+        problems.append(problem)
         init = profile
     try:
         ref, source = resolved(table["factory"], "model factory", base)
@@ -92,19 +89,14 @@ def loader_dataset(
     table: dict[str, Any], base: Path | None, problems: list[str]
 ) -> DatasetSpec | None:
     """`[dataset] loader = …`: the user's data (data/loader.py)."""
-    for key in table:
-        if key not in LOADER_KEYS:
-            problems.append(
-                f"Unknown key `dataset.{key}` beside `loader`. Known: {', '.join(LOADER_KEYS)} "
-                "(the loader's own arguments go in `dataset.kwargs`)."
-            )
+    hint = "The loader's own arguments go in `dataset.kwargs`."
+    unknown_keys(table, LOADER_KEYS, "dataset.", problems, hint)
     kwargs = _kwargs(table.get("kwargs", {}), "dataset.kwargs", problems)
     sizes = {}
     for key in ("train_size", "test_size"):
-        value = table.get(key)
-        bad = isinstance(value, bool) or not isinstance(value, int) or value < 1
-        if value is not None and bad:
-            problems.append(f"`dataset.{key}` must be a positive integer. Received: {value!r}")
+        value, problem = Optional(Integer(1, 10**9))(key, table.get(key), "dataset.")
+        if problem:
+            problems.append(problem)
         elif value is not None:
             sizes[key] = value
     try:
