@@ -1,4 +1,4 @@
-"""The native group step (engine/native) against autograd, and what it refuses.
+"""The native group step (optbench.native) against autograd, and what it refuses.
 
 Tolerance: the native step fuses the small operations (sums in another order, the C library's
 exp/log), so gradients agree with autograd to a relative 2e-6 of their largest entry and
@@ -15,8 +15,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from optbench import native
 from optbench.core.specs import EpochRecord, ModelSpec, OptimizerSpec, TrialSpec, TrialStarted
-from optbench.engine import TrainOptions, native, train_group
+from optbench.engine import TrainOptions, train_group
 
 pytestmark = pytest.mark.skipif(
     not native.status().loaded, reason=f"native step not built: {native.status().detail}"
@@ -169,10 +170,10 @@ def test_a_failing_compiler_leaves_nothing_and_says_why(tmp_path, monkeypatch):
 
 
 def test_setup_command_reports_the_build():
-    command = [sys.executable, "-m", "optbench.engine.native", "--require"]
+    command = [sys.executable, "-m", "optbench.native", "--require"]
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith("native training step: ") and native.LIBRARY in result.stdout
+    assert result.stdout.startswith("native code: ") and native.LIBRARY in result.stdout
 
 
 def test_the_build_finds_torch_where_cpp_extension_does():

@@ -11,8 +11,9 @@ agree, on an Intel Xeon they did not, and with two threads they differed here to
 import pytest
 from trial_summary import summary
 
+from optbench import native
 from optbench.core.specs import ModelSpec, OptimizerSpec, TrialSpec
-from optbench.engine import TrainOptions, native, train_group
+from optbench.engine import TrainOptions, train_group
 
 STEPS = 200
 

@@ -352,7 +352,7 @@ class StudySpec:
     # previous optimizer's model (per seed) instead of starting fresh. Flagged in the report.
     reuse_model: bool = False
     stack: bool = True  # train compatible trials as replica groups (faster, the same numbers)
-    # MLP groups on the CPU take the compiled step (engine/native) when it builds here; False
+    # MLP groups on the CPU take the compiled step (optbench.native) when it builds here; False
     # keeps them on torch's autograd step (another numerics configuration: the two agree to
     # float32 round-off).
     native: bool = True

@@ -128,7 +128,7 @@ def numerics(device: str, step: str, threads: int = THREADS) -> dict[str, object
         config["gpu"] = torch.cuda.get_device_name(torch.device(device))
         config["cuda"] = torch.version.cuda
     if step == "native":
-        from optbench.engine import native  # its key names the compiled step's build
+        from optbench import native  # its key names the compiled step's build
 
         config["native_build"] = native.build_key()
     return config
