@@ -151,6 +151,38 @@ def test_a_study_trains_the_same_on_both_paths_to_round_off(digits_spec, digits)
             assert getattr(fast, metric) == pytest.approx(getattr(slow, metric), abs=2e-3)
 
 
+@pytest.mark.parametrize("use_native", [True, False])
+def test_each_trials_numerics_name_the_compiled_code_it_ran(digits_spec, digits, use_native):
+    """The step path, the update path (an optimizer's native kernel or its plain rule) and,
+    where either is native, the build: per trial, also on the autograd step (gelu)."""
+    names = [("nadam", "keras"), ("adam", "keras"), ("adadelta", "torch")]
+    runs = {
+        activation: [
+            TrialSpec(
+                digits_spec,
+                ModelSpec(hidden=(16,), activation=activation),
+                OptimizerSpec(name, {}, profile),
+                0,
+                1,
+                64,
+            )
+            for name, profile in names
+        ]
+        for activation in ("relu", "gelu")
+    }
+    options = TrainOptions(histogram_freq=0, native=use_native, monitors=False)
+    for activation, specs in runs.items():
+        events = train_group(specs, digits, options)
+        numerics = [e.env["numerics"] for e in events if isinstance(e, TrialStarted)]
+        step = "native" if use_native and activation == "relu" else "autograd"
+        updates = ["native", "plain", "native"] if use_native else ["plain"] * 3
+        assert [n["step"] for n in numerics] == [step] * 3
+        assert [n["update"] for n in numerics] == updates
+        for n in numerics:
+            runs_native = "native" in (n["step"], n["update"])
+            assert n.get("native_build") == (native.build_key() if runs_native else None)
+
+
 def test_build_is_atomic_and_reused(tmp_path, monkeypatch):
     """A build lands under its key in one rename; asking again reuses it (no recompile)."""
     monkeypatch.setattr(native, "cache_folder", lambda: tmp_path)
