@@ -18,7 +18,7 @@ State: one momentum buffer per parameter (4 bytes/param in float32) and a step c
 
 For dense float32 CPU tensors a group's step is one native kernel call (native/updates.cpp:
 the two norms in one pass, summed in double in a fixed order, then the update in a second;
-~170 → ~35 µs on the seed MLP, AMD EPYC; optim/native_update.py); everything else, float64
+171 → 49 µs on the seed MLP, AMD EPYC; optim/native_update.py); everything else, float64
 included, runs `_update` below. The norms are the only arithmetic the kernel does otherwise
 than the rule (float32 torch.linalg.vector_norm there), so the two agree to round-off.
 """

@@ -15,7 +15,7 @@ the running product Π with β₁ and 0.96 as Python floats (tests/optim/keras3 
 
 For dense float32 CPU tensors a step is one native kernel call (native/updates.cpp: Keras'
 decay and this rule in one pass over each tensor, the step's constants computed here as
-`update` computes them; ~240 → ~35 µs on the seed MLP, AMD EPYC; optim/native_update.py);
+`update` computes them; 226 → 62 µs on the seed MLP, AMD EPYC; optim/native_update.py);
 everything else, float64 included, runs `update` below.
 """
 

@@ -8,9 +8,9 @@ Unlike torch.optim.SGD, the learning rate sits *inside* the velocity (m starts a
 Defaults: lr=0.01, momentum=0. Keras casts μ to the variable's dtype through float32.
 
 For dense float32 CPU tensors a step is one native kernel call (native/updates.cpp: Keras'
-decay and this rule in one pass over each tensor; momentum ~85 → ~25 µs, nesterov ~100 → ~25 µs
-on the seed MLP, AMD EPYC; optim/native_update.py); everything else, float64 included, runs
-`update` below.
+decay and this rule in one pass over each tensor; on the seed MLP, AMD EPYC: plain 49 → 20 µs,
+momentum 79 → 28 µs, nesterov 100 → 28 µs; optim/native_update.py); everything else, float64
+included, runs `update` below.
 """
 
 from __future__ import annotations
