@@ -45,14 +45,17 @@ class NativeUpdate:
         groups = self.param_groups  # type: ignore[attr-defined]
         return (
             self.native
-            and kernels_loaded()
             and any(self.native_options(g) and float32_cpu(g["params"], False) for g in groups)
+            and kernels_loaded()  # last: loading builds the library on a machine's first use
         )
 
     def native_fits(self, group: dict[str, Any], params: Sequence[Tensor]) -> bool:
         """Whether the kernel may step `params` (with their gradients) of `group` now."""
         return (
-            self.native and self.native_options(group) and float32_cpu(params) and kernels_loaded()
+            self.native
+            and self.native_options(group)
+            and float32_cpu(params)
+            and kernels_loaded()  # last: loading builds the library on a machine's first use
         )
 
     def buffers_fit(self, params: Sequence[Tensor], names: Sequence[str]) -> bool:
@@ -187,7 +190,7 @@ class NativeTorchStep(NativeUpdate):
 
     @torch.no_grad()
     def step(self, closure: Callable[[], float] | None = None) -> float | None:  # type: ignore[override]
-        plans = self._plans() if self.native and kernels_loaded() else None
+        plans = self._plans() if self.native else None
         if plans is None:
             return super().step(closure)  # type: ignore[misc]
         loss = None
