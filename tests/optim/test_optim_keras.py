@@ -19,6 +19,7 @@ def _k(value: float) -> float:
     """A Python float as Keras' ops.cast gives it to a float64 variable: via float32."""
     return float(np.float32(value))
 
+
 # ---- an independent numpy re-implementation of the Keras 3 rules (float64) ----------------
 
 
