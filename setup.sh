@@ -3,7 +3,7 @@
 #   - CPU PyTorch (pinned: an unpinned `torch` can pull a multi-GB CUDA build),
 #   - optbench itself, editable, with the dev tools (pytest, hypothesis, ruff, import-linter)
 #     and Ray (the cluster executor),
-#   - the native training step of stacked MLPs, compiled for this machine,
+#   - optbench's native code (the stacked MLPs' step, update kernels), compiled for this machine,
 #   - Debian's dataset-fashion-mnist package: real data that needs no download.
 # Safe to run again; it only installs what is missing.
 set -euo pipefail
@@ -20,9 +20,10 @@ if ! .venv/bin/python -c "import ray" 2>/dev/null; then  # the cluster executor 
   "${pip[@]}" "ray==2.60.0" || "${pip[@]}" "ray>=2.9"
 fi
 "${pip[@]}" -e '.[dev,ray]'
-# The compiled training step of stacked MLPs (~10 s, once per machine; optional: without a
-# C++ compiler, studies train on the Python path).
-.venv/bin/python -m optbench.engine.native
+# optbench's compiled code: the training step of stacked MLPs and the optimizers' update
+# kernels (~25 s, once per machine; optional: without a C++ compiler, studies train on the
+# Python paths).
+.venv/bin/python -m optbench.native
 
 fashion=/usr/share/datasets/fashion-mnist
 if [ ! -d "$fashion" ]; then

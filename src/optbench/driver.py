@@ -336,7 +336,7 @@ def _options(study: StudySpec, todo: list[TrialSpec], data: Dataset) -> TrainOpt
     workers = 1 if study.reuse_model else _parallel(study, todo)
     resources = plan_resources(study, todo, data, workers)
     stack = study.stack and not study.reuse_model  # a chain runs trial by trial
-    if stack and study.native and study.device == "cpu":
+    if study.native and study.device == "cpu":
         native_status()  # loaded (or built, once per machine) here, before workers fork
     return TrainOptions(
         threads=resources.threads,

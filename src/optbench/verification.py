@@ -30,6 +30,9 @@ from optbench.executors import RunRequest, dataset_key, get_executor
 from optbench.store import Store
 
 Verdict = Literal["match", "mismatch", "other numerics"]
+# Entries of the numerics configuration added since a store may have been written, with the
+# value every trial had before: a trial stored without `update` ran its optimizer's plain rule.
+NUMERICS_BEFORE = {"update": "plain"}
 
 
 @dataclass(frozen=True)
@@ -167,8 +170,9 @@ def _check(stored: _Stored, events: Iterable[object]) -> TrialCheck:
         why = result.error if result is not None else "it produced no result"
         return check("mismatch", f"retraining failed: {why}")
     here = started.env.get("numerics") if started is not None else None
-    if stored.numerics is not None and here is not None and here != stored.numerics:
-        return check("other numerics", _numerics_difference(stored.numerics, here))
+    was = {**NUMERICS_BEFORE, **stored.numerics} if stored.numerics is not None else None
+    if was is not None and here is not None and here != was:
+        return check("other numerics", _numerics_difference(was, here))
     records = [e for e in events if isinstance(e, EpochRecord)]
     detail = _first_difference(stored.rows, records)
     if detail is None and result.final_fingerprint != stored.final_fingerprint:

@@ -119,3 +119,17 @@ def test_other_numerics_are_named_not_counted(study, tmp_path, capsys):
 def test_no_study_is_a_clear_error(tmp_path, capsys):
     assert main(["verify", str(tmp_path)]) == 2
     assert "study.sqlite is missing" in capsys.readouterr().err
+
+
+def test_a_trial_stored_before_the_update_path_was_recorded_ran_the_plain_rule(study, tmp_path):
+    """Stores written before `numerics.update` existed: such a trial ran its optimizer's plain
+    rule (or torch's kernel), and is compared as such, not set aside as other numerics."""
+    folder = _copy(study, tmp_path)
+    db = sqlite3.connect(folder / "study.sqlite")
+    rows = db.execute("SELECT id, env FROM trials").fetchall()
+    with db:
+        for trial_id, env in rows:
+            env = json.loads(env)
+            assert env["numerics"].pop("update") == "plain"  # torch's Adam, SGD, RMSprop
+            db.execute("UPDATE trials SET env = ? WHERE id = ?", (json.dumps(env), trial_id))
+    assert {c.verdict for c in optbench.verify(folder)} == {"match"}

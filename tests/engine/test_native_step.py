@@ -1,4 +1,4 @@
-"""The native group step (engine/native) against autograd, and what it refuses.
+"""The native group step (optbench.native) against autograd, and what it refuses.
 
 Tolerance: the native step fuses the small operations (sums in another order, the C library's
 exp/log), so gradients agree with autograd to a relative 2e-6 of their largest entry and
@@ -15,8 +15,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from optbench import native
 from optbench.core.specs import EpochRecord, ModelSpec, OptimizerSpec, TrialSpec, TrialStarted
-from optbench.engine import TrainOptions, native, train_group
+from optbench.engine import TrainOptions, train_group
 
 pytestmark = pytest.mark.skipif(
     not native.status().loaded, reason=f"native step not built: {native.status().detail}"
@@ -150,6 +151,38 @@ def test_a_study_trains_the_same_on_both_paths_to_round_off(digits_spec, digits)
             assert getattr(fast, metric) == pytest.approx(getattr(slow, metric), abs=2e-3)
 
 
+@pytest.mark.parametrize("use_native", [True, False])
+def test_each_trials_numerics_name_the_compiled_code_it_ran(digits_spec, digits, use_native):
+    """The step path, the update path (an optimizer's native kernel or its plain rule) and,
+    where either is native, the build: per trial, also on the autograd step (gelu)."""
+    names = [("nadam", "keras"), ("adam", "keras"), ("adadelta", "torch")]
+    runs = {
+        activation: [
+            TrialSpec(
+                digits_spec,
+                ModelSpec(hidden=(16,), activation=activation),
+                OptimizerSpec(name, {}, profile),
+                0,
+                1,
+                64,
+            )
+            for name, profile in names
+        ]
+        for activation in ("relu", "gelu")
+    }
+    options = TrainOptions(histogram_freq=0, native=use_native, monitors=False)
+    for activation, specs in runs.items():
+        events = train_group(specs, digits, options)
+        numerics = [e.env["numerics"] for e in events if isinstance(e, TrialStarted)]
+        step = "native" if use_native and activation == "relu" else "autograd"
+        updates = ["native", "plain", "native"] if use_native else ["plain"] * 3
+        assert [n["step"] for n in numerics] == [step] * 3
+        assert [n["update"] for n in numerics] == updates
+        for n in numerics:
+            runs_native = "native" in (n["step"], n["update"])
+            assert n.get("native_build") == (native.build_key() if runs_native else None)
+
+
 def test_build_is_atomic_and_reused(tmp_path, monkeypatch):
     """A build lands under its key in one rename; asking again reuses it (no recompile)."""
     monkeypatch.setattr(native, "cache_folder", lambda: tmp_path)
@@ -169,10 +202,10 @@ def test_a_failing_compiler_leaves_nothing_and_says_why(tmp_path, monkeypatch):
 
 
 def test_setup_command_reports_the_build():
-    command = [sys.executable, "-m", "optbench.engine.native", "--require"]
+    command = [sys.executable, "-m", "optbench.native", "--require"]
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith("native training step: ") and native.LIBRARY in result.stdout
+    assert result.stdout.startswith("native code: ") and native.LIBRARY in result.stdout
 
 
 def test_the_build_finds_torch_where_cpp_extension_does():

@@ -19,6 +19,7 @@ def _k(value: float) -> float:
     """A Python float as Keras' ops.cast gives it to a float64 variable: via float32."""
     return float(np.float32(value))
 
+
 # ---- an independent numpy re-implementation of the Keras 3 rules (float64) ----------------
 
 
@@ -165,7 +166,8 @@ def test_keras_and_torch_profiles_really_differ():
     assert not torch.allclose(paths["torch"], paths["keras"], rtol=1e-6)
 
 
-# -- Fused kernels: Keras Adam/AdamW as fused AdamW, Adagrad/RMSprop as fused Adagrad -----------
+# -- Fused kernels: Keras Adam/AdamW as fused AdamW, Adagrad/RMSprop as fused Adagrad, the others
+# on optbench's native kernels ---------------------------------------------------------------
 
 
 def _keras_run(text: str, fused: bool, steps: int = 100) -> list[torch.Tensor]:
@@ -200,6 +202,13 @@ def _keras_run(text: str, fused: bool, steps: int = 100) -> list[torch.Tensor]:
         "adagrad:lr=0.05,weight_decay=0.01",
         "rmsprop",
         "rmsprop:lr=0.01,weight_decay=0.1",
+        # optbench's native kernels (native/updates.cpp), where the library is built
+        "sgd:weight_decay=0.01",
+        "momentum",
+        "nesterov:weight_decay=0.01",
+        "adadelta:lr=1.0,weight_decay=0.01",
+        "nadam:weight_decay=0.01",
+        "adamax:weight_decay=0.01",
     ],
 )
 def test_fused_kernels_match_the_per_tensor_rule_in_float32(text):

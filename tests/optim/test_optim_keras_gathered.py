@@ -9,9 +9,12 @@ import copy
 import pytest
 import torch
 
+from optbench import native
 from optbench.optim import build_optimizer, parse_optimizer
 
 FUSED = ["adam", "adam:amsgrad=true", "adagrad", "rmsprop", "adamw:weight_decay=0.1"]
+if native.status().loaded:  # the native kernels' classes gather the same way
+    FUSED += ["sgd", "momentum", "nesterov", "adadelta", "nadam", "adamax"]
 SHAPES = [(16, 12), (16,), (3, 16)]
 
 

@@ -412,12 +412,13 @@ class StudySpec:
         Typed(bool),
         option=True,
     )
-    # MLP groups on the CPU take the compiled step (optbench.native) when it builds here;
-    # False keeps them on torch's autograd step (another numerics configuration: the two agree
-    # to float32 round-off).
+    # Compiled code (optbench.native, built by setup.sh): MLP groups on the CPU take the native
+    # step, and optimizers without a torch fused kernel the native update. False keeps both on
+    # torch's own kernels (another numerics configuration: they agree to float32 round-off).
     native: bool = setting(
         True,
-        "Compiled code where it applies (built by setup.sh), or torch's own kernels only.",
+        "Compiled code where it applies (built by setup.sh): the MLP step and the optimizer "
+        "updates torch has no fused kernel for; --no-native: torch's own kernels only.",
         Typed(bool),
         option=True,
     )

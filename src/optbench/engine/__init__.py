@@ -20,8 +20,6 @@ from optbench.engine.env import (
 from optbench.engine.fingerprint import fingerprint
 from optbench.engine.group_step import can_group, group_key
 from optbench.engine.handoff import Carried, HandedOff, Handoff
-from optbench.engine.native import NativeStatus
-from optbench.engine.native import status as native_status
 from optbench.engine.trainer import (
     MAX_REPLICAS,
     Event,
@@ -30,6 +28,8 @@ from optbench.engine.trainer import (
     train_group,
     train_trial,
 )
+from optbench.native import NativeStatus
+from optbench.native import status as native_status
 
 __all__ = [
     "MAX_REPLICAS",

@@ -1,9 +1,10 @@
 """The environment a trial ran in, its numerics configuration, and the thread rule.
 
 A trial's numbers depend on its spec and on its *numerics configuration* only: the device, the
-step path (compiled or autograd), the dtype, torch's version (and the BLAS it ships), the CPU
-(or GPU) and the compiled step's build. `numerics()` records exactly those, in every trial's
-environment; `optbench verify` compares them before it compares numbers.
+step path (compiled or autograd), the update path (an optimizer's native kernel, or its plain
+rule), the dtype, torch's version (and the BLAS it ships), the CPU (or GPU) and the build of
+optbench's compiled code where any of it runs. `numerics()` records exactly those, in every
+trial's environment; `optbench verify` compares them before it compares numbers.
 
 Threads are not in that list because they never vary: a training process uses **one** torch
 thread on the CPU, always. A GEMM or a fused optimizer kernel split over two threads can round
@@ -97,7 +98,9 @@ def threads_restored() -> Iterator[None]:
             torch.set_num_threads(threads)
 
 
-def describe_env(threads: int, device: str, policy: str = "", step: str = "") -> dict[str, object]:
+def describe_env(
+    threads: int, device: str, policy: str = "", step: str = "", update: str = "plain"
+) -> dict[str, object]:
     env: dict[str, object] = {
         "torch": torch.__version__,
         "python": platform.python_version(),
@@ -105,19 +108,27 @@ def describe_env(threads: int, device: str, policy: str = "", step: str = "") ->
         "device": device,
         "threads": threads,
         "cores": available_cores(),
-        "numerics": numerics(device, step, threads),
+        "numerics": numerics(device, step, threads, update),
     }
     if policy:
         env["thread_policy"] = policy
     return env
 
 
-def numerics(device: str, step: str, threads: int = THREADS) -> dict[str, object]:
-    """What a trial's numbers may depend on besides its spec (see the module's docstring)."""
+def numerics(
+    device: str, step: str, threads: int = THREADS, update: str = "plain"
+) -> dict[str, object]:
+    """What a trial's numbers may depend on besides its spec (see the module's docstring).
+
+    `step`: "native" (the compiled MLP group step) or "autograd"; `update`: "native" (the
+    optimizer's native kernel, optim/native_update.py) or "plain" (its Python rule or torch's
+    kernels). Either native one brings the build of the compiled code (`native_build`).
+    """
     kind = torch.device(device).type
     config: dict[str, object] = {
         "device": kind,
         "step": step,
+        "update": update,
         "dtype": "float32",
         "torch": torch.__version__,
         "threads": threads,
@@ -127,8 +138,8 @@ def numerics(device: str, step: str, threads: int = THREADS) -> dict[str, object
     if kind == "cuda":
         config["gpu"] = torch.cuda.get_device_name(torch.device(device))
         config["cuda"] = torch.version.cuda
-    if step == "native":
-        from optbench.engine import native  # its key names the compiled step's build
+    if "native" in (step, update):
+        from optbench import native  # its key names the compiled code's build
 
         config["native_build"] = native.build_key()
     return config

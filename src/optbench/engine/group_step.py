@@ -2,7 +2,7 @@
 
 A group is R trials that train in lockstep in one process (same dataset, batch size and
 epochs). Grouping saves the per-step Python work of R separate loops and, for MLPs on the CPU,
-lets one call into compiled code (engine/native) step every replica. It never changes what a
+lets one call into compiled code (optbench.native) step every replica. It never changes what a
 replica computes: each replica's forward and backward are the calls it would get alone, on its
 own tensors, so its numbers are bit-identical in a group of 1, 2 or 32, beside any optimizers
 (tests/engine/test_reproducible.py, on the seed's 784-128-10 shape and real Fashion-MNIST rows).
@@ -22,8 +22,8 @@ from typing import Protocol
 
 import torch
 
+from optbench import native
 from optbench.core.specs import TrialSpec
-from optbench.engine import native
 from optbench.engine.replica import Replica
 from optbench.models.mlp import MLP
 
@@ -121,7 +121,7 @@ class AutogradStep:
 
 
 class NativeStep:
-    """The whole group's step as one call into compiled code (engine/native/mlp_step.cpp).
+    """The whole group's step as one call into compiled code (native/mlp_step.cpp).
 
     The kernel writes every gradient into each replica's own `.grad` tensors, allocated once
     here and reused every step (optimizers' fused kernels see the same tensors each time), and

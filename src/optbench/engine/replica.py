@@ -113,14 +113,16 @@ def build_replica(
     y: torch.Tensor,
     callbacks: list[Callback],
     initial_state: dict[str, torch.Tensor] | None = None,
+    native: bool = True,
 ) -> Replica:
     """A fresh replica of `spec`: seeded model (or `initial_state`, for reuse_model chains),
-    its optimizer, batch order and random stream, and the probe batch monitors look at."""
+    its optimizer, batch order and random stream, and the probe batch monitors look at.
+    `native`: its optimizer may take a native update kernel (optim/native_update.py)."""
     model = build_model(spec.model, data.input_shape, data.num_outputs, seed=spec.seed)
     model = model.to(x.device)
     if initial_state is not None:
         model.load_state_dict(initial_state)
-    optimizer = build_optimizer(spec.optimizer, model.parameters())
+    optimizer = build_optimizer(spec.optimizer, model.parameters(), native=native)
     task = TASKS.get(spec.task)
     order = BatchOrder(len(y), spec.batch_size, spec.seed)
     # The probe is epoch 1's first batch, from a fresh generator: the same after a resume.

@@ -30,6 +30,7 @@ from optbench.engine.group_step import GroupStep, choose_step
 from optbench.engine.handoff import Carried, HandedOff, Handoff
 from optbench.engine.replica import Replica, build_replica, findings_since_report, first_loss
 from optbench.models import LossInfo, Task
+from optbench.optim.native_update import update_path
 from optbench.store.tensorboard import histogram
 
 Event = TrialStarted | EpochRecord | TrialResult
@@ -58,7 +59,9 @@ class TrainOptions:
     stop_on: tuple[str, ...] = ("train.nan_loss",)  # finding codes that end a trial
     checkpoint_every: int = 1  # epochs between checkpoints sent to the driver; 0 = never
     stack: bool = True  # train compatible trials as replica groups (one process, one loop)
-    native: bool = True  # MLP groups on the CPU: the compiled step, where it builds
+    # optbench's compiled code where it builds: the MLP group step on the CPU, and optimizers'
+    # native update kernels; False runs none of it (autograd steps and plain rules)
+    native: bool = True
     max_replicas: int = MAX_REPLICAS  # per group: what fits the memory, at most MAX_REPLICAS
 
 
@@ -113,7 +116,8 @@ def train_group(
 
     def build(spec: TrialSpec) -> Replica:
         callbacks = list(callbacks_for(spec)) if callbacks_for else []
-        return build_replica(spec, data, x_train, y_train, callbacks, initial_states.get(spec.id))
+        initial = initial_states.get(spec.id)
+        return build_replica(spec, data, x_train, y_train, callbacks, initial, options.native)
 
     replicas = [build(spec) for spec in specs]
     starts = [(fingerprint(rep.model), first_loss(rep)) for rep in replicas]
@@ -126,13 +130,18 @@ def train_group(
         done = rep.restore(load_checkpoint(state.checkpoint, source=f"carried {state.spec.id}"))
         replicas.append(rep)
     step = choose_step(replicas, x_train, y_train, options.native)
-    env = describe_env(options.threads, str(device), options.thread_policy, step=step.name)
-    env["replicas"] = len(replicas)
+    envs: dict[str, dict[str, object]] = {}  # by update path: a replica's optimizer's own
     for rep, (init_print, loss) in zip(replicas, starts, strict=False):  # the ones starting here
         if not done:
             for cb in rep.callbacks:
                 rep.ctx.findings += cb.on_trial_start(rep.ctx, loss)
-        yield TrialStarted(rep.spec.id, init_print, loss, env, resumed_from=done)
+        update = update_path(rep.optimizer)
+        if update not in envs:
+            envs[update] = describe_env(
+                options.threads, str(device), options.thread_policy, step.name, update
+            )
+            envs[update]["replicas"] = len(replicas)
+        yield TrialStarted(rep.spec.id, init_print, loss, envs[update], resumed_from=done)
     yield from _results(rep for rep in replicas if _refused(rep))
 
     epochs = replicas[0].spec.epochs

@@ -2,11 +2,14 @@
 
 Measuring a card takes real steps on a real model, so it needs torch (~1.4 s to import) and
 another ~1.5 s for the default set. What it measures depends only on the code that measures
-(optbench's `optim` package), on torch (its version file, which names the build), on Python's
-version, the profile and the dtype; so the first run on a machine measures and keeps the cards
+(optbench's `optim` package, and the native update kernels some of its optimizers step on),
+on torch (its version file, which names the build), on Python's version, the profile and the
+dtype; so the first run on a machine measures and keeps the cards
 in `<cache>/cards/<key>.json`, keyed by a hash of all of those, and later runs read them back.
-Any change to one of them is a new key, so a stale card is never shown. Cards of your own
-optimizer classes (`mypkg.optim:Lion`) are always measured afresh: their code is not hashed.
+Any change to one of them is a new key, so a stale card is never shown (one exception: whether
+the native code is built is not known without torch, so cards measured on a machine before its
+first build show the plain rules' temporaries until `--remeasure`). Cards of your own optimizer
+classes (`mypkg.optim:Lion`) are always measured afresh: their code is not hashed.
 
 A cache that cannot be read is measured again; one that cannot be written only costs the time.
 """
@@ -32,6 +35,7 @@ from optbench.optim.parse import format_optimizer, parse_optimizer
 FORMAT = 1  # bump when the cached fields change meaning
 DTYPE = "float32"  # the CLI's cards; other dtypes are measured by optim.probe directly
 _OPTIM = Path(__file__).parent
+_NATIVE = _OPTIM.parent / "native"
 
 
 def cached_cards(
@@ -90,6 +94,9 @@ def cache_key(profile: Profile) -> str:
     digest.update(json.dumps(meta).encode())
     for file in sorted(_OPTIM.rglob("*.py")):
         digest.update(file.relative_to(_OPTIM).as_posix().encode())
+        digest.update(file.read_bytes())
+    for file in sorted(_NATIVE.glob("*.cpp")):  # the update kernels some optimizers step on
+        digest.update(file.name.encode())
         digest.update(file.read_bytes())
     return digest.hexdigest()[:24]
 

@@ -1,9 +1,10 @@
 """The built-in optimizers: OPTIMIZERS, one OptimizerInfo per lowercase registry key.
 
 `torch` profile entries are torch.optim classes with torch's own defaults (a test checks them
-against the constructor signatures). `keras` profile entries are our Keras 3 ports (optim/keras/)
-with Keras' defaults; Keras' `weight_decay=None` is written 0.0 (the same update). LARS is ours
-and identical in both profiles.
+against the constructor signatures), some of them subclasses that step on a faster kernel with
+torch's state (RMSprop, Adadelta, NAdam, Adamax). `keras` profile entries are our Keras 3 ports
+(optim/keras/) with Keras' defaults; Keras' `weight_decay=None` is written 0.0 (the same
+update). LARS is ours and identical in both profiles.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ import torch
 
 from optbench.core.registry import Registry
 from optbench.optim import keras
+from optbench.optim.adadelta import Adadelta
+from optbench.optim.adamax import Adamax
 from optbench.optim.info import OptimizerInfo
 from optbench.optim.lars import LARS
+from optbench.optim.nadam import NAdam
 from optbench.optim.rmsprop import RMSprop
 
 OPTIMIZERS: Registry[OptimizerInfo] = Registry("optimizer")
@@ -155,7 +159,7 @@ _add(
             "u ← ρ·u + (1-ρ)·Δ²;  w ← w - lr·Δ"
         ),
         torch_defaults={"lr": 1.0, "rho": 0.9, "eps": 1e-6, "weight_decay": 0.0},
-        torch_class=torch.optim.Adadelta,
+        torch_class=Adadelta,  # torch.optim.Adadelta, on a native kernel (optim/adadelta.py)
         keras_class=keras.KerasAdadelta,
         tags=("adaptive",),
     )
@@ -208,7 +212,7 @@ _add(
             "weight_decay": 0.0,
             "momentum_decay": 0.004,
         },
-        torch_class=torch.optim.NAdam,
+        torch_class=NAdam,  # torch.optim.NAdam, on a native kernel (optim/nadam.py)
         keras_class=keras.KerasNadam,
         tags=("adaptive", "momentum"),
     )
@@ -223,7 +227,7 @@ _add(
         keras_formula="w ← w - w·wd·lr;  m ← β₁·m + (1-β₁)·g;  u ← max(β₂·u, |g|);  "
         "w ← w - lr·m / ((1-β₁ᵗ)·(u + ε))",
         torch_defaults={"lr": 0.002, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0},
-        torch_class=torch.optim.Adamax,
+        torch_class=Adamax,  # torch.optim.Adamax, on a native kernel (optim/adamax.py)
         keras_class=keras.KerasAdamax,
         tags=("adaptive", "momentum"),
     )

@@ -4,6 +4,10 @@
     w ← w - lr·m / ((1-β₁ᵗ)·(u + ε))
 
 Defaults: lr=0.001, betas=(0.9, 0.999), eps=1e-7 (torch: lr=0.002, eps=1e-8 added to |g|).
+
+For dense float32 CPU tensors a step is one native kernel call (native/updates.cpp: Keras'
+decay and this rule in one pass over each tensor, 130 → 47 µs on the seed MLP, AMD EPYC;
+optim/native_update.py); everything else, float64 included, runs `update` below.
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from optbench.optim.keras.base import KerasOptimizer, keras_constant
+from optbench.optim.keras.base import Fused, KerasOptimizer, keras_constant
+from optbench.optim.native_update import NativeUpdate, kernel
 
 
-class KerasAdamax(KerasOptimizer):
+class KerasAdamax(NativeUpdate, KerasOptimizer):
     def __init__(
         self,
         params: Any,
@@ -30,6 +35,30 @@ class KerasAdamax(KerasOptimizer):
     def init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         state["momentum"] = torch.zeros_like(p, memory_format=torch.preserve_format)
         state["norm"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+
+    def fused_buffers(self, group: dict[str, Any], params: list[Tensor]) -> tuple[str, ...] | None:
+        names = ("momentum", "norm")
+        fits = self.native_fits(group, params) and self.buffers_fit(params, names)
+        return names if fits else None
+
+    def fused_update(self, fused: Fused, group: dict[str, Any]) -> None:
+        if not self.native:  # switched off since the tensors were gathered
+            self.step_group(fused.params, group)
+            return
+        t, decay = self.native_prologue(fused, group)
+        b1, b2 = group["betas"]
+        b1_power = keras_constant(b1) ** t  # as `update`
+        kernel("keras_adamax_update")(
+            fused.params,
+            fused.grads,
+            fused.buffers["momentum"],
+            fused.buffers["norm"],
+            b1,
+            b2,
+            group["eps"],
+            decay,
+            group["lr"] / (1 - b1_power),
+        )
 
     def update(self, p: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         (b1, b2), t = group["betas"], state["step"]

@@ -122,6 +122,16 @@ class KerasOptimizer(torch.optim.Optimizer):
         if wd:
             p.mul_(1 - wd * group["lr"])
 
+    def native_prologue(self, fused: Fused, group: dict[str, Any]) -> tuple[int, float]:
+        """What the base class does before a native kernel's rule (optim/native_update.py):
+        count the step, and give it with the factor of Keras' decay, w·(1 - wd·lr) (1.0:
+        none), which the kernel applies to each weight before the rule."""
+        t = fused.states[0]["step"] + 1  # all equal (Fused)
+        for state in fused.states:
+            state["step"] = t
+        wd = keras_constant(group["weight_decay"])
+        return t, (1 - wd * group["lr"] if wd else 1.0)
+
 
 @dataclass
 class Fused:

@@ -6,6 +6,11 @@
 
 Unlike torch.optim.SGD, the learning rate sits *inside* the velocity (m starts at 0, not at g).
 Defaults: lr=0.01, momentum=0. Keras casts μ to the variable's dtype through float32.
+
+For dense float32 CPU tensors a step is one native kernel call (native/updates.cpp: Keras'
+decay and this rule in one pass over each tensor; on the seed MLP, AMD EPYC: plain 49 → 20 µs,
+momentum 79 → 28 µs, nesterov 100 → 28 µs; optim/native_update.py); everything else, float64
+included, runs `update` below.
 """
 
 from __future__ import annotations
@@ -15,10 +20,11 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from optbench.optim.keras.base import KerasOptimizer, keras_constant
+from optbench.optim.keras.base import Fused, KerasOptimizer, keras_constant
+from optbench.optim.native_update import NativeUpdate, kernel
 
 
-class KerasSGD(KerasOptimizer):
+class KerasSGD(NativeUpdate, KerasOptimizer):
     def __init__(
         self,
         params: Any,
@@ -34,6 +40,28 @@ class KerasSGD(KerasOptimizer):
     def init_state(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         if group["momentum"] != 0:
             state["momentum"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+
+    def fused_buffers(self, group: dict[str, Any], params: list[Tensor]) -> tuple[str, ...] | None:
+        if not self.native_fits(group, params):
+            return None
+        with_momentum = {"momentum" in self.state[p] for p in params}  # created at the start
+        names = ("momentum",) * with_momentum.pop() if len(with_momentum) == 1 else None
+        return names if names is not None and self.buffers_fit(params, names) else None
+
+    def fused_update(self, fused: Fused, group: dict[str, Any]) -> None:
+        if not self.native:  # switched off since the tensors were gathered
+            self.step_group(fused.params, group)
+            return
+        _, decay = self.native_prologue(fused, group)
+        kernel("keras_sgd_update")(
+            fused.params,
+            fused.grads,
+            fused.buffers.get("momentum", []),
+            group["lr"],
+            keras_constant(group["momentum"]),
+            group["nesterov"],
+            decay,
+        )
 
     def update(self, p: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         lr, mu = group["lr"], keras_constant(group["momentum"])

@@ -1,12 +1,23 @@
-"""The native training step of MLP replica groups: built once per machine, optional.
+"""optbench's compiled code: built once per machine, optional, one library.
 
-`mlp_step.cpp` runs a whole group's step in one call (engine/group_step.py uses it when it is
-there). It is compiled with the system's C++ compiler against the installed torch, the first
-time it is asked for (`bash setup.sh` does that, so a study never waits for it), into
-`~/.cache/optbench/native/<key>/`, keyed by the source, torch's version and this CPU: a build
-is only ever loaded where it was made. Without a compiler, or with `--no-native`, groups train
-on torch's autograd step: the same arithmetic, equal up to float32 round-off. Each trial's
-numerics configuration says which step ran (`env.numerics.step`).
+Every `.cpp` file here is a part of it: `mlp_step.cpp`, the whole training step of an MLP
+replica group (engine/group_step.py), and `updates.cpp`, the update kernels of the optimizers
+torch has no fast kernel for (optim/native_update.py). They are compiled together with the
+system's C++ compiler against the installed torch, the first time they are asked for (`bash
+setup.sh` does that, so a study never waits for it), into `~/.cache/optbench/native/<key>/`,
+keyed by the sources, torch's version, Python, this CPU and the compiler flags: a build is
+only ever loaded where it was made. The ops register as `torch.ops.optbench.*`.
+
+The flags keep the arithmetic exactly the written operations: `-O3 -march=native` vectorises
+the loops for this CPU, `-ffp-contract=off` (ISO C++ mode's default, spelled out) keeps the
+compiler from fusing a multiply and an add into one rounding, and `-fno-math-errno` only lets
+a square root skip setting errno (so its loops vectorise; the root is IEEE's either way). No
+fast-math.
+
+Without a compiler the library is simply absent: groups train on torch's autograd step and
+optimizers on their plain rules, equal up to float32 round-off. Who may use it is the caller's
+choice (a study's `native` flag, carried by its options and optimizers); each trial's numerics
+configuration says which compiled code ran (`env.numerics`: `step`, `update`, `native_build`).
 """
 
 from __future__ import annotations
@@ -22,34 +33,41 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
-SOURCE = Path(__file__).with_name("mlp_step.cpp")
-LIBRARY = "mlp_step.so"
+FOLDER = Path(__file__).parent
+SOURCES = tuple(sorted(FOLDER.glob("*.cpp")))  # every part of the one library
+LIBRARY = "optbench_native.so"
 
 
 @dataclass(frozen=True)
 class NativeStatus:
-    """Whether the native step is loaded, and if not, why not (said in `optbench doctor`)."""
+    """Whether the library is loaded, and if not, why not (said in `optbench doctor`)."""
 
     loaded: bool
     detail: str  # the library's path, or what stopped it
 
 
+def op(name: str) -> Callable[..., Any] | None:
+    """`torch.ops.optbench.<name>` where the library loads, else None."""
+    return getattr(torch.ops.optbench, name) if status().loaded else None
+
+
 def mlp_train_step() -> Callable[..., tuple[torch.Tensor, torch.Tensor]] | None:
-    """`torch.ops.optbench.mlp_train_step` where the native step loads, else None."""
-    return torch.ops.optbench.mlp_train_step if status().loaded else None
+    """`torch.ops.optbench.mlp_train_step` where the library loads, else None."""
+    return op("mlp_train_step")
 
 
 @functools.cache
 def status() -> NativeStatus:
-    """This process's native step: loaded once (built first if this machine has none yet)."""
+    """This process's library: loaded once (built first if this machine has none yet)."""
     return load()
 
 
 def load() -> NativeStatus:
-    """Build if needed (~10 s) and load; what went wrong becomes the status's detail."""
+    """Build if needed (~20 s) and load; what went wrong becomes the status's detail."""
     try:
         path = build()
         torch.ops.load_library(str(path))
@@ -73,7 +91,7 @@ def build() -> Path:
     with tempfile.TemporaryDirectory(dir=folder) as scratch:
         partial = Path(scratch) / LIBRARY
         result = subprocess.run(
-            [compiler, *_flags(), str(SOURCE), "-o", str(partial), *_link_flags()],
+            [compiler, *_flags(), *map(str, SOURCES), "-o", str(partial), *_link_flags()],
             capture_output=True,
             text=True,
             timeout=600,
@@ -103,10 +121,15 @@ def _flags() -> list[str]:
     abi = int(torch.compiled_with_cxx11_abi())
     includes = [f"-isystem{p}" for p in INCLUDE_DIRS]
     # -march=native: the small loops vectorise for this CPU (the build is keyed by it, below).
+    # -ffp-contract=off: a*b + c stays two roundings, as written (no FMA contraction).
+    # -fno-math-errno: std::sqrt need not set errno, so loops with a square root vectorise
+    # (the same correctly rounded root; without it the update kernels ran 10× slower).
     return [
         "-O3",
         "-march=native",
         "-std=c++17",
+        "-ffp-contract=off",
+        "-fno-math-errno",
         "-shared",
         "-fPIC",
         f"-D_GLIBCXX_USE_CXX11_ABI={abi}",
@@ -125,13 +148,14 @@ def _link_flags() -> list[str]:
 
 
 def build_key() -> str:
-    """This machine's build of the native step (in every trial's numerics configuration)."""
+    """This machine's build (in the numerics configuration of every trial that runs it)."""
     return _key()
 
 
 def _key() -> str:
-    """Source, torch, Python and CPU: a build made for anything else is never picked up."""
-    parts = [SOURCE.read_bytes(), torch.__version__.encode(), sys.version.encode()]
+    """Sources, torch, Python, CPU and flags: a build made for anything else is never used."""
+    parts = [source.read_bytes() for source in SOURCES]
+    parts += [torch.__version__.encode(), sys.version.encode()]
     parts += [platform.machine().encode(), _cpu_flags().encode(), " ".join(_flags()).encode()]
     return hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]
 
