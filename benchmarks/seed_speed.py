@@ -5,12 +5,15 @@
     python benchmarks/seed_speed.py --sweep         # the 63-trial lr sweep (3 opt × 7 lr × 3 seeds)
     python benchmarks/seed_speed.py --device cuda   # on a GPU (optbench and the plain loop)
     python benchmarks/seed_speed.py --rounds 5      # five rounds in turn, and median ratios
+    python benchmarks/seed_speed.py --profile torch # one profile only (default: both)
 
 Each contender runs as its own process, end to end (start-up, data loading, training,
 evaluation every epoch, and for optbench its store, TensorBoard files and report), on
 Fashion-MNIST from Debian's dataset-fashion-mnist. Keras runs when `--keras-python` points at
 an interpreter with keras installed (the benchmark-only extra; see benchmarks/README.md).
-Prints wall times, ratios and achieved GFLOP/s against a GEMM peak measured here.
+optbench runs in both profiles (`--profile both`, the default): the torch profile is the
+default a new user gets, the keras profile the homework's arithmetic. Prints the CPU, wall
+times, ratios and achieved GFLOP/s against a GEMM peak measured here.
 """
 
 from __future__ import annotations
@@ -67,7 +70,9 @@ def timed(command: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def optbench_command(epochs: int, out: Path, device: str, data: str | None) -> list[str]:
+def optbench_command(
+    epochs: int, out: Path, device: str, data: str | None, profile: str = "keras"
+) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -82,7 +87,7 @@ def optbench_command(epochs: int, out: Path, device: str, data: str | None) -> l
         "--batch-size",
         "64",
         "--profile",
-        "keras",
+        profile,
         "--out",
         str(out),
         "--device",
@@ -91,11 +96,11 @@ def optbench_command(epochs: int, out: Path, device: str, data: str | None) -> l
     ]
 
 
-def sweep_file(epochs: int, folder: Path, device: str, data: str | None) -> Path:
+def sweep_file(epochs: int, folder: Path, device: str, data: str | None, profile: str) -> Path:
     lrs = "[1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]"
     text = (
         f'name = "sweep63"\nepochs = {epochs}\nbatch_size = 64\nseeds = [0, 1, 2]\n'
-        f'profile = "keras"\nmodel = "mlp"\ndevice = "{device}"\n'
+        f'profile = "{profile}"\nmodel = "mlp"\ndevice = "{device}"\n'
         + (
             f'dataset = {{ name = "fashion-mnist", path = "{data}" }}\n'
             if data
@@ -105,7 +110,7 @@ def sweep_file(epochs: int, folder: Path, device: str, data: str | None) -> Path
             f'[[optimizers]]\nname = "{o}"\nlr = {lrs}\n' for o in ("adam", "adagrad", "rmsprop")
         )
     )
-    path = folder / "sweep63.toml"
+    path = folder / f"sweep63-{profile}.toml"
     path.write_text(text)
     return path
 
@@ -118,6 +123,7 @@ def main() -> None:
     parser.add_argument("--keras-python", default=None, help="python with keras installed")
     parser.add_argument("--skip-plain", action="store_true")
     parser.add_argument("--device", default="cpu", help="cpu, or cuda (optbench and the loop)")
+    parser.add_argument("--profile", default="both", choices=("both", "torch", "keras"))
     parser.add_argument("--data-path", default=None, help="Fashion-MNIST's IDX folder")
     parser.add_argument(
         "--rounds", type=int, default=1, help="repeat the contenders this many times, in turn"
@@ -145,13 +151,26 @@ def main() -> None:
 
 def run_round(args: argparse.Namespace, tmp: Path) -> Rows:
     """(contender, wall seconds, GFLOP) for each contender, optbench first."""
+    profiles = ("torch", "keras") if args.profile == "both" else (args.profile,)
     if args.sweep:
-        sweep = sweep_file(args.epochs, tmp, args.device, args.data_path)
-        command = [sys.executable, "-m", "optbench", "run", str(sweep), "--out", f"{tmp}/s"]
-        return [("optbench, 63-trial sweep", timed(command), study_gflop(63, args.epochs))]
+        rows = []
+        for profile in profiles:
+            sweep = sweep_file(args.epochs, tmp, args.device, args.data_path, profile)
+            out = f"{tmp}/s-{profile}"
+            command = [sys.executable, "-m", "optbench", "run", str(sweep), "--out", out]
+            rows.append(
+                (
+                    f"optbench, 63-trial sweep ({profile})",
+                    timed(command),
+                    study_gflop(63, args.epochs),
+                )
+            )
+        return rows
     flops = study_gflop(3, args.epochs)
-    ours = optbench_command(args.epochs, tmp / "o", args.device, args.data_path)
-    rows = [("optbench", timed(ours), flops)]
+    rows = []
+    for profile in profiles:
+        ours = optbench_command(args.epochs, tmp / profile, args.device, args.data_path, profile)
+        rows.append((f"optbench ({profile} profile)", timed(ours), flops))
     if not args.skip_plain:
         plain = [
             sys.executable,
@@ -173,6 +192,9 @@ def print_table(rows: Rows, peak: float, args: argparse.Namespace) -> None:
     where = torch.cuda.get_device_name() if args.device.startswith("cuda") else "2048², "
     where += "" if args.device.startswith("cuda") else f"{os.cpu_count()} threads"
     print(
+        f"CPU: {cpu_name()}; torch {torch.__version__}, {torch.backends.cpu.get_cpu_capability()}"
+    )
+    print(
         f"GEMM peak (fp32, {where}): {peak:.0f} GFLOP/s"
         f"{'; one core kept busy by another process' if args.busy else ''}"
     )
@@ -186,17 +208,33 @@ def print_table(rows: Rows, peak: float, args: argparse.Namespace) -> None:
 
 
 def print_summary(rounds: list[Rows]) -> None:
-    """Each contender's ratio to optbench, round by round (each round's contenders ran one
-    after the other, so a round shares the machine's speed of the moment), and the median."""
-    print(f"over {len(rounds)} rounds: × optbench per round, and the median")
-    for i, (name, _, _) in enumerate(rounds[0]):
-        ratios = [r[i][1] / r[0][1] for r in rounds]
-        seconds = [r[i][1] for r in rounds]
-        listed = " ".join(f"{ratio:.2f}" for ratio in ratios)
-        print(
-            f"{name:32} wall {statistics.median(seconds):6.1f} s (median)   "
-            f"× {listed}   median {statistics.median(ratios):.2f}"
-        )
+    """Each contender against each optbench profile, round by round (a round's contenders ran
+    one after the other, so they share the machine's speed of the moment), and the medians."""
+    names = [name for name, _, _ in rounds[0]]
+    print(f"over {len(rounds)} rounds: median wall time, and ratios per round (median last)")
+    for i, name in enumerate(names):
+        seconds = statistics.median(r[i][1] for r in rounds)
+        print(f"{name:32} wall {seconds:6.1f} s (median)")
+    for base, base_name in enumerate(names):
+        if not base_name.startswith("optbench"):
+            continue
+        for i, name in enumerate(names):
+            if i == base:
+                continue
+            ratios = [r[i][1] / r[base][1] for r in rounds]
+            listed = " ".join(f"{ratio:.2f}" for ratio in ratios)
+            print(f"  {name} ÷ {base_name}: {listed}   median {statistics.median(ratios):.2f}")
+
+
+def cpu_name() -> str:
+    """The CPU's model name, as /proc/cpuinfo gives it."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
 
 
 if __name__ == "__main__":
