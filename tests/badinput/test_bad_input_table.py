@@ -118,6 +118,12 @@ def _round_two_files(root: Path) -> None:
     os.mkfifo(root / "fifo.toml")
     (root / "huge.toml").write_text(ONE_OPT + "# padding\n" * 120_000)
     (root / "raising_at_import.py").write_text('raise RuntimeError("boom at import")\n')
+    (root / "fn_mod.py").write_text(
+        "def vector(p):\n    return p * 2\n\n"
+        "def raises(p):\n    raise ValueError('inside the function')\n\n"
+        "def late(p):\n    if float(p[0]) < 0.5:\n        raise RuntimeError('late')\n"
+        "    return (p ** 2).sum()\n"
+    )
     text = (root / "empty_train_file.toml").read_text()
     (root / "empty_train_file.toml").write_text(text.replace("EMPTY", str(root / "empty_train")))
     study = root / "a_study"
@@ -399,6 +405,21 @@ ROWS: list[tuple[str, list[str], str]] = [
         "landscape lr range not positive",
         ["landscape", "--tune-lr", "--lr-range", "nan,-inf"],
         "`lr_range` must be two learning rates > 0",
+    ),
+    (
+        "landscape function raises",
+        ["landscape", "-f", "fn_mod:raises", "--minimum", "-1,-1"],
+        "raised ValueError: inside the function at [1.0, 1.0]",
+    ),
+    (
+        "landscape function not scalar",
+        ["landscape", "-f", "fn_mod:vector", "--minimum", "-1,-1"],
+        "must return a scalar tensor",
+    ),
+    (
+        "landscape function raises later",
+        ["landscape", "-f", "fn_mod:late", "-o", "adam:lr=0.1", "--start", "1,1"],
+        "raised RuntimeError: late",
     ),
     ("show a path too long", ["show", "x" * 300], "too long for a filesystem"),
     ("--out a path too long", [*GOOD, "--out", "x" * 300], "too long for a filesystem"),

@@ -181,12 +181,12 @@ def get_function(
         changes["start"] = (float(start[0]), float(start[1]))
     if bounds is not None:
         changes["bounds"] = bounds
+    func = replace(func, **changes) if changes else func  # type: ignore[arg-type]
+    _check_scalar(func)  # before the minima are evaluated: it says what a function must be
     if minima is not None:
         points = tuple((float(m[0]), float(m[1])) for m in minima)
-        changes["minima"] = points
-        changes["min_value"] = min((_value_at(func, m) for m in points), default=None)
-    func = replace(func, **changes) if changes else func  # type: ignore[arg-type]
-    _check_scalar(func)
+        values = [_value_at(func, m) for m in points]
+        func = replace(func, minima=points, min_value=min(values, default=None))
     return func
 
 
@@ -234,8 +234,34 @@ def _load_user(path: str) -> TestFunction:
     if not callable(fn):
         raise ConfigError(f"Module '{module_name}' has no function '{attr}'.")
     return TestFunction(
-        path, _batched(fn), (1.0, 1.0), None, (), None, description=(fn.__doc__ or "").strip()
+        path,
+        _batched(_reported(fn, path)),
+        (1.0, 1.0),
+        None,
+        (),
+        None,
+        description=(fn.__doc__ or "").strip(),
     )
+
+
+def _reported(
+    fn: Callable[[torch.Tensor], torch.Tensor], path: str
+) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The user's function, whose own errors become a ConfigError naming it and the point
+    (they used to end `landscape` with a traceback from inside the trajectory loop)."""
+
+    def call(point: torch.Tensor) -> torch.Tensor:
+        try:
+            return fn(point)
+        except Exception as exc:
+            where = point.detach().tolist() if point.dim() == 1 else "a batch of points"
+            raise ConfigError(
+                f"Function '{path}' raised {type(exc).__name__}: {exc} at {where}. The error "
+                "is in that function: it must take a float64 tensor of shape [2] and return "
+                "a scalar tensor."
+            ) from exc
+
+    return call
 
 
 def _batched(fn: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -258,13 +284,21 @@ def _batched(fn: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[torch.Tens
 
 def _value_at(func: TestFunction, point: Point) -> float:
     with torch.no_grad():
-        return float(func(torch.tensor(point, dtype=torch.float64)))
+        value = float(func(torch.tensor(point, dtype=torch.float64)))
+    if not math.isfinite(value):
+        raise ConfigError(
+            f"Function '{func.name}' is {value} at the minimum {point} given (--minimum): a "
+            "minimum needs a finite value. Check the point."
+        )
+    return value
 
 
 def _check_scalar(func: TestFunction) -> None:
     """The function must map one point [2] to one number, differentiably."""
     try:
         out = func(torch.tensor(func.start, dtype=torch.float64))
+    except ConfigError:  # the user's function raised: _reported said whose and where
+        raise
     except Exception as exc:
         raise ConfigError(
             f"Function '{func.name}' failed at its start {func.start}: {exc!r}. It must take a "
