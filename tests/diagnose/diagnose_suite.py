@@ -233,8 +233,8 @@ FAULTY: tuple[Setup, ...] = (
         "train.oscillating",
         model=ModelSpec(hidden=(64,), activation="tanh"),
         optimizer="adam:lr=0.1",
-        epochs=6,
-        within=6,
+        epochs=8,
+        within=8,
     ),
     Setup(
         "binary-sgd-lr30-diverges",

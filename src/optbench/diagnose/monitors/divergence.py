@@ -34,11 +34,14 @@ EPOCH_DIVERGED_FACTOR = 2.0
 REGRESSION_DIVERGED_FACTOR = 10.0
 # Oscillating: in the last OSC_WINDOW epoch means, at least OSC_RISES rises of more than
 # OSC_REL each (healthy epoch means fall monotonically early in training), while the loss is
-# still above OSC_MIN_FRACTION of chance (near convergence tiny relative wiggles are noise).
+# still above OSC_MIN_FRACTION of chance (near a perfect fit tiny relative wiggles are noise).
+# Measured on tests/diagnose: tanh-adam-lr0.1 swings between 5 % and 10 % of chance
+# (0.116 -> 0.211 -> 0.169 -> 0.219 against ln 10 = 2.30), while every healthy classification
+# run whose loss gets below 10 % of chance (down to 3.4 %) still falls at every epoch.
 OSC_WINDOW = 4
 OSC_RISES = 2
 OSC_REL = 0.05
-OSC_MIN_FRACTION = 0.1
+OSC_MIN_FRACTION = 0.05
 
 
 class DivergenceMonitor(Monitor):
