@@ -1,6 +1,6 @@
 """Does each speed trick pay? The README command with one trick switched off at a time.
 
-    .venv/bin/python benchmarks/tricks.py --rounds 5 [--only preload,fanout]
+    .venv/bin/python benchmarks/tricks.py --rounds 5 [--only handoff,forecast]
 
 Issue "One schema, one epoch loop, speed in one place": a trick stays only if it saves at
 least 0.3 s on the README command (or 5 % on the 63-trial sweep). Each variant runs the CLI in
@@ -29,22 +29,10 @@ README = [
 ]  # fmt: skip
 
 
-def _off_preload() -> None:
-    from optbench import driver
-
-    driver.ReportPreload.start = lambda self: None  # type: ignore[method-assign]
-
-
 def _off_early_pyplot() -> None:
-    from optbench import driver
+    from optbench.driver import startup
 
-    driver._import_pyplot = lambda: None
-
-
-def _off_gc_freeze() -> None:
-    from optbench import driver
-
-    driver._collector_skips_what_lives_now = contextlib.nullcontext
+    startup.import_pyplot = lambda: None
 
 
 def _off_collector_pause() -> None:
@@ -57,12 +45,6 @@ def _off_os_exit() -> None:
     from optbench.cli import app
 
     app._nothing_left_running = lambda: False
-
-
-def _off_fanout() -> None:
-    from optbench.report import fanout
-
-    fanout.can_fork = lambda: False
 
 
 def _off_plain_step() -> None:
@@ -99,12 +81,9 @@ def _off_inflated() -> None:
 
 VARIANTS: dict[str, Callable[[], None] | None] = {
     "none": None,
-    "preload": _off_preload,
     "early-pyplot": _off_early_pyplot,
-    "gc-freeze": _off_gc_freeze,
     "collector-pause": _off_collector_pause,
     "os-exit": _off_os_exit,
-    "fanout": _off_fanout,
     "plain-step": _off_plain_step,
     "gathered": _off_gathered,
     "handoff": _off_handoff,

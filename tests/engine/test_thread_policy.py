@@ -13,7 +13,7 @@ from torch import nn
 
 from optbench.api import load_study
 from optbench.core.specs import EpochRecord, ModelSpec, OptimizerSpec, TrialSpec, TrialStarted
-from optbench.engine import THREADS, TrainOptions, available_cores, idle_cores, train_trial
+from optbench.engine import THREADS, TrainOptions, train_trial
 from optbench.executors import plan_resources
 from optbench.models import model_cost
 from optbench.plan import expand
@@ -45,16 +45,6 @@ def test_a_trial_trains_with_one_thread_whatever_the_process_had(digits_spec, di
     assert torch.get_num_threads() == 1  # the trial set it
     torch.set_num_threads(1)
     assert run() == busy
-
-
-def test_idle_cores_sees_a_process_that_keeps_a_core_busy() -> None:
-    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-    try:
-        idle = idle_cores(window=0.5)
-    finally:
-        busy.kill()
-        busy.wait()
-    assert 0.0 <= idle <= available_cores() - 0.5
 
 
 def test_macs_of_a_convolution() -> None:

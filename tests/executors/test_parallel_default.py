@@ -1,7 +1,7 @@
 """How many trials run side by side when the study does not say."""
 
 import optbench
-from optbench.driver import _parallel
+from optbench.driver.study import parallel_trials as _parallel
 from optbench.engine import available_cores
 from optbench.plan import expand
 

@@ -7,7 +7,6 @@ import csv
 import fcntl
 import io
 import json
-import os
 import re
 import sqlite3
 import sys
@@ -84,21 +83,6 @@ def test_reports_regenerate_byte_identical_from_the_store(study):
     again = write_reports(open_study(folder), folder)
     after = {p.name: p.read_bytes() for p in (again.markdown, again.html, *again.figures)}
     assert after == before
-
-
-@pytest.mark.parametrize("cores", [1, 3])
-def test_figures_are_the_same_drawn_here_or_by_forked_helpers(study, monkeypatch, cores):
-    folder, first = study
-    before = {p.name: p.read_bytes() for p in (first.html, *first.figures)}
-    for path in first.figures:
-        path.unlink()
-    monkeypatch.setattr(write_module, "available_cores", lambda: cores)
-    forks = []
-    fork = os.fork
-    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or fork())
-    again = write_reports(open_study(folder), folder)
-    assert {p.name: p.read_bytes() for p in (again.html, *again.figures)} == before
-    assert len(forks) == cores - 1  # helpers drew a share (no other thread is alive here)
 
 
 def test_lr_family_and_its_figure(study):

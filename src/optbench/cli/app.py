@@ -87,6 +87,7 @@ def run() -> None:
     torch's C++ state), and nothing of ours needs it: every file is written and closed, or
     atomically renamed, before `main` returns. So the process leaves at once after flushing,
     unless something may still need an orderly exit: a Ray session, a thread, a child process.
+    Measured gain: 0.63 s on the README command (benchmarks/results/tricks.md).
     """
     code = main()
     if _nothing_left_running():

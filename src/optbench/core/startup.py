@@ -7,7 +7,8 @@ object aside unexamined, `gc.unfreeze()` puts them back there), which it rarely 
 
 `import optbench` and the CLI import nothing heavy until a command needs it (`optbench --help`
 answers without torch); whatever first needs the heavy parts imports them inside
-`collector_paused()`.
+`collector_paused()`. Measured gain: 0.32 s
+on the README command (benchmarks/results/tricks.md).
 """
 
 from __future__ import annotations

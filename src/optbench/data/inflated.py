@@ -10,6 +10,8 @@ every read (the gzip trailer's CRC-32 was checked when it was made). A copy that
 match (a changed source, a damaged or cut copy) is ignored and made again; a cache that
 cannot be written (read-only, full) only means inflating every time. Nothing here changes
 what a reader sees: the bytes are the gzip file's contents, exactly.
+
+Measured gain on the README command (benchmarks/results/tricks.md): 0.32 s.
 """
 
 from __future__ import annotations

@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import os
 import platform
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -27,7 +26,6 @@ import torch
 from threadpoolctl import threadpool_limits
 
 THREADS = 1  # torch threads of every training process on the CPU (see above)
-IDLE_SAMPLE_SECONDS = 0.1
 
 
 def available_cores() -> int:
@@ -35,42 +33,6 @@ def available_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
-
-
-def idle_cores(window: float = IDLE_SAMPLE_SECONDS) -> float:
-    """Cores nobody is using right now, this process included: /proc/stat sampled over
-    `window` seconds on Linux, else the cores minus the one-minute load average. Only ever
-    used to time work that changes no result (the report's imports)."""
-    before = _cpu_times_or_none()
-    time.sleep(window)
-    after = _cpu_times_or_none()
-    cores = available_cores()
-    if before is None or after is None:
-        try:
-            return max(0.0, cores - os.getloadavg()[0])
-        except OSError:
-            return float(cores)
-    busy, total = after[0] - before[0], after[1] - before[1]
-    if total <= 0:
-        return float(cores)
-    machine = os.cpu_count() or cores  # /proc/stat counts every CPU of the machine
-    return max(0.0, min(float(cores), machine - busy / total * machine))
-
-
-def _cpu_times_or_none() -> tuple[int, int] | None:
-    try:
-        return _cpu_times()
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def _cpu_times() -> tuple[int, int]:
-    """(busy, total) jiffies of all CPUs, from the first line of /proc/stat."""
-    with open("/proc/stat", encoding="ascii") as stat:
-        fields = [int(v) for v in stat.readline().split()[1:]]
-    idle = fields[3] + fields[4]  # idle + iowait
-    total = sum(fields[:8])  # guest time is already counted in user/nice
-    return total - idle, total
 
 
 def use_threads(threads: int) -> None:

@@ -11,6 +11,8 @@ measured pace of both sides, and moves a replica now only if that ends sooner.
 The forecast needs each side's pace: the driver's group's from its own epoch ends, a worker's
 from when its epochs were sent (executors/channel.py stamps them). Until both are known,
 replicas move only to a worker that is already idle.
+
+Measured gain on the README command (benchmarks/results/tricks.md): 0.39 s.
 """
 
 from __future__ import annotations

@@ -156,7 +156,8 @@ def adagrad_rule(p: Tensor, g: Tensor, s: Tensor, *, lr: float) -> None:
 def plain_step(optimizer: torch.optim.Optimizer) -> Callable[[], Any]:
     """A no-argument callable equal to `optimizer.step()`, minus torch's wrappers while no step
     hook is registered (on the optimizer or globally) and no profiler records; checked at
-    every call, so a hook added mid-run still runs."""
+    every call, so a hook added mid-run still runs. Measured gain: 1.12 s
+    on the README command (benchmarks/results/tricks.md)."""
     inner = getattr(type(optimizer).step, "__wrapped__", None)
     hooks = (
         getattr(torch_optimizer, "_global_optimizer_pre_hooks", None),

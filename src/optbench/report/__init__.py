@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from optbench.report.stats import Interval, PairedComparison, paired_comparison, t_interval
     from optbench.report.tidy import summary_rows, tidy_rows
     from optbench.report.view import GroupSummary, StudyView, TrialView
-    from optbench.report.write import ReportFiles, preload, write_report, write_reports
+    from optbench.report.write import ReportFiles, write_report, write_reports
 
 _WHERE = {
     "optbench.report.analysis": ("Analysis", "WorkloadAnalysis", "analyse"),
@@ -33,7 +33,7 @@ _WHERE = {
     "optbench.report.stats": ("Interval", "PairedComparison", "paired_comparison", "t_interval"),
     "optbench.report.tidy": ("summary_rows", "tidy_rows"),
     "optbench.report.view": ("GroupSummary", "StudyView", "TrialView"),
-    "optbench.report.write": ("ReportFiles", "preload", "write_report", "write_reports"),
+    "optbench.report.write": ("ReportFiles", "write_report", "write_reports"),
 }
 __getattr__, __dir__ = lazy_names(__name__, _WHERE)
 
@@ -55,7 +55,6 @@ __all__ = [
     "list_studies",
     "open_study",
     "paired_comparison",
-    "preload",
     "render_markdown",
     "study_reference",
     "summary_rows",

@@ -24,7 +24,6 @@ from optbench.plots import (
     plot_strips,
 )
 from optbench.report.analysis import Analysis, LrFamily, WorkloadAnalysis
-from optbench.report.fanout import run_forked
 from optbench.report.head_hook import HEADS_FIGURE, draw_head_figure, plans_head_figure
 from optbench.report.view import StudyView, TrialView
 
@@ -65,22 +64,20 @@ def plan_figures(view: StudyView, analysis: Analysis) -> FigureSet:
 
 
 def draw_figures(
-    view: StudyView, analysis: Analysis, figures: FigureSet, folder: Path, processes: int = 1
+    view: StudyView, analysis: Analysis, figures: FigureSet, folder: Path
 ) -> list[Path]:
-    """Draw every planned figure into `folder`, in up to `processes` processes (see
-    report/fanout.py); returns the written paths."""
-    jobs = figure_jobs(view, analysis, figures, folder)
-    drawn = run_forked([draw for _, draw in jobs], processes, [panels for panels, _ in jobs])
+    """Draw every planned figure into `folder`; returns the written paths."""
+    drawn = [draw() for draw in figure_jobs(view, analysis, figures, folder)]
     return [path for path in drawn if path is not None]
 
 
-FigureJob = tuple[int, Callable[[], Path | None]]  # (panels: its rough cost, draw it)
+FigureJob = Callable[[], Path | None]  # draws one figure (a head figure may have none: None)
 
 
 def figure_jobs(
     view: StudyView, analysis: Analysis, figures: FigureSet, folder: Path
 ) -> list[FigureJob]:
-    """One job per planned figure (a head figure may have nothing to draw: None)."""
+    """One job per planned figure."""
     colors = colors_for(analysis.group_order)
     jobs: list[FigureJob] = []
     for w in analysis.workloads:
@@ -90,21 +87,21 @@ def figure_jobs(
         if runs:
             curves, strips = folder / planned.curves, folder / planned.strips
             overlay = partial(plot_overlay, runs, curves, title, colors, w.target, panels)
-            jobs.append((4, overlay))
-            jobs.append((2, partial(plot_strips, _strip_panels(w), colors, strips, title)))
+            jobs.append(overlay)
+            jobs.append(partial(plot_strips, _strip_panels(w), colors, strips, title))
         for group, seed_rows in runs.items():
             path = folder / planned.groups[group]
             one = partial(plot_group, group, seed_rows, colors[group], path, title, panels)
-            jobs.append((2, one))
+            jobs.append(one)
         for split, name in planned.lr.items():
             series = [_lr_series(f, colors) for f in w.lr_families if f.split == split]
             percent = w.task.primary.percent
             ylabel = f"Final {LR_YLABEL[split]} {w.task.primary.title}" + (" (%)" * percent)
             scale = 100.0 if percent else 1.0
             sensitivity = partial(plot_lr_sensitivity, series, folder / name, title, ylabel, scale)
-            jobs.append((1, sensitivity))
+            jobs.append(sensitivity)
     if figures.heads:
-        jobs.append((2, partial(draw_head_figure, view, folder / figures.heads)))
+        jobs.append(partial(draw_head_figure, view, folder / figures.heads))
     if figures.profile and analysis.profile:
         profile = partial(
             plot_performance_profile,
@@ -114,7 +111,7 @@ def figure_jobs(
             folder / figures.profile,
             f"{view.name}: performance profile",
         )
-        jobs.append((1, profile))
+        jobs.append(profile)
     return jobs
 
 

@@ -7,8 +7,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from optbench.engine import available_cores
-from optbench.plots import pyplot
 from optbench.report.analysis import Analysis, analyse
 from optbench.report.content import build_document
 from optbench.report.figures import draw_figures, plan_figures
@@ -26,17 +24,6 @@ class ReportFiles:
     figures: tuple[Path, ...]
 
 
-def preload(stats: bool = True) -> None:
-    """Import what rendering needs but importing optbench does not (matplotlib, ~0.4 s), so a
-    caller with a spare core can do it early.
-
-    `stats` no longer changes anything: intervals and tests over seeds used to import
-    scipy.stats (~0.55 s) and now compute Student's t in plain Python (report/student_t.py).
-    The parameter stays for callers that still pass it."""
-    del stats
-    pyplot()
-
-
 def write_report(view: StudyView, folder: Path, target: float | None = None) -> Path:
     """Write figures, report.md and report.html into the study folder; return report.md's path.
 
@@ -51,8 +38,7 @@ def write_reports(view: StudyView, folder: Path, target: float | None = None) ->
     folder = Path(folder)
     analysis = analyse(view, target)
     figures = plan_figures(view, analysis)
-    # Figures are drawn on every core: the report is written when training is over.
-    drawn = draw_figures(view, analysis, figures, folder / FIGURES, available_cores())
+    drawn = draw_figures(view, analysis, figures, folder / FIGURES)
     doc = build_document(view, analysis, figures)
     markdown = _atomic_write(folder / "report.md", markdown_document(doc, FIGURES))
     page = render_html(doc, folder / FIGURES, subtitle(view, analysis))
