@@ -35,6 +35,12 @@ def _off_early_pyplot() -> None:
     startup.import_pyplot = lambda: None
 
 
+def _off_gc_freeze() -> None:
+    from optbench.driver import startup
+
+    startup.collector_skips_what_lives_now = contextlib.nullcontext
+
+
 def _off_collector_pause() -> None:
     from optbench.core import startup
 
@@ -82,6 +88,7 @@ def _off_inflated() -> None:
 VARIANTS: dict[str, Callable[[], None] | None] = {
     "none": None,
     "early-pyplot": _off_early_pyplot,
+    "gc-freeze": _off_gc_freeze,
     "collector-pause": _off_collector_pause,
     "os-exit": _off_os_exit,
     "plain-step": _off_plain_step,

@@ -1,6 +1,6 @@
 """optbench changes process-wide state to run fast, and puts it back: the cyclic garbage
-collector is kept off its start-up but left running (or not) and with the caller's frozen
-objects as it found it; a study's trials set torch's and numpy's threads to their share,
+collector is kept off its start-up and study but left running (or not) and with the caller's
+frozen objects as it found it; a study's trials set torch's and numpy's threads to their share,
 and the caller's settings come back when the study ends."""
 
 from __future__ import annotations
@@ -65,6 +65,18 @@ def test_importing_optbench_leaves_the_collector_as_it_was() -> None:
     # none of optbench's is added.
     assert state["frozen_before"] >= 1000
     assert 0.9 * state["frozen_before"] < state["frozen_after"] <= state["frozen_before"]
+
+
+def test_a_study_leaves_nothing_frozen(tmp_path: Path) -> None:
+    import gc
+
+    import optbench
+
+    assert gc.get_freeze_count() == 0
+    study = {"name": "gc", "dataset": "digits", "optimizers": ["adam"], "epochs": 1}
+    optbench.run_study(study, tmp_path / "s", cache_dir=tmp_path)
+    assert gc.get_freeze_count() == 0
+    assert gc.isenabled()
 
 
 def test_a_study_leaves_the_thread_settings_as_they_were(tmp_path: Path) -> None:

@@ -70,7 +70,7 @@ def run_study(
         data = load_dataset(study.dataset, cache_dir, task=study.task)  # a bad file stops here
     check_models_fit(trials, data, study.device)
     make_study_folder(folder)
-    with locked(folder), threads_restored():
+    with locked(folder), startup.collector_skips_what_lives_now(), threads_restored():
         store = Store(folder / "study.sqlite")
         try:
             return _run(study, trials, data, folder, cache_dir, store, progress)
