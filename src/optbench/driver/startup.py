@@ -1,7 +1,8 @@
 """The process around a study: matplotlib's import, which the report needs at the end, taken
 off the critical path (~0.4 s), and the garbage collector kept off what lives throughout
-(`collector_skips_what_lives_now`). Measured with benchmarks/tricks.py on the README command (AMD EPYC, 5 rounds,
-median): switching the import off costs 0.53 s (benchmarks/results/tricks.md).
+(`collector_skips_what_lives_now`). Measured with benchmarks/tricks.py on the README command
+(AMD EPYC, 5 rounds, median): switching the import off costs 0.53 s
+(benchmarks/results/tricks.md).
 
 Where no worker is forked after it (one process, a GPU) the import runs in a thread beside the
 data's reading, which mostly releases the interpreter lock. Where the pool forks workers, a
