@@ -27,6 +27,8 @@ SLOW_FILES = {
     "test_optim_build.py",
     "test_suite.py",
     "test_examples.py",
+    "test_fuzz.py",
+    "test_fuzz_cli.py",
 }
 
 

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 MODULE = '''
 import torch
 print("MODULE CODE RAN", flush=True)
@@ -36,6 +38,7 @@ def test_import_paths_are_told_apart_from_registry_names() -> None:
     assert import_paths({"optimizers": "adam"}) == []
 
 
+@pytest.mark.slow  # a fresh interpreter or a spawned worker
 def test_doctor_warns_before_the_module_runs(tmp_path) -> None:
     (tmp_path / "lion_module.py").write_text(MODULE)
     study = tmp_path / "study.toml"

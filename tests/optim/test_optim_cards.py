@@ -311,6 +311,7 @@ def test_cli_via_main(capsys, tmp_path, monkeypatch):
     assert json.loads(capsys.readouterr().out)["optimizers"][0]["state"]["bytes_per_param"] == 0
 
 
+@pytest.mark.slow  # a fresh interpreter or a spawned worker
 def test_a_cached_run_does_not_import_torch(tmp_path: Path) -> None:
     """The first run measures (torch); later ones read the cache and never import it."""
     script = (

@@ -62,6 +62,7 @@ def test_compare_with_python_functions(tmp_path):
     assert result.outcome.finished == 1
 
 
+@pytest.mark.slow  # a fresh interpreter or a spawned worker
 def test_an_object_cannot_travel_to_a_spawned_worker(tmp_path, monkeypatch):
     """A function handed over as an object exists in this process only: a study whose workers
     are spawned says how to pass it instead (a reference)."""
