@@ -1,6 +1,7 @@
 """Fuzz the command line as a hostile user would: a clear message or a result, never a traceback.
 
     python benchmarks/fuzz_cli.py --examples 10000    # per target: 20,000 runs in all
+    python benchmarks/fuzz_cli.py --examples 10000 --targets "study file (run)"  # one of them
 
 Two targets, each run in this process through `optbench.cli.app.main`, exactly what the
 `optbench` command runs:
@@ -624,13 +625,19 @@ def make_finished_study() -> None:
 def main_fuzz() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=10_000, help="inputs per target")
+    parser.add_argument(
+        "--targets", default=",".join(TARGETS), help="comma list (one process per core: split)"
+    )
     args = parser.parse_args()
+    names = args.targets.split(",")
+    if unknown := sorted(set(names) - set(TARGETS)):
+        parser.error(f"unknown target(s) {unknown}; known: {list(TARGETS)}")
     root = Path(tempfile.mkdtemp(prefix="optbench-fuzz-cli-"))
     start = time.perf_counter()
     try:
         enter_sandbox(make_sandbox(root))
         total = 0
-        for name in TARGETS:
+        for name in names:
             began = time.perf_counter()
             count = fuzz(name, args.examples)
             total += count
