@@ -158,7 +158,7 @@ def test_user_function_without_vmap_support_and_without_minimum() -> None:
         ("rosenbruck", "Unknown test function 'rosenbruck'. Did you mean 'rosenbrock'?"),
         ("himmelblaw", "Did you mean 'himmelblau'?"),
         ("no_such_module_xyz:f", "Cannot import module 'no_such_module_xyz'"),
-        ("math:no_such_function", "Module 'math' has no function 'no_such_function'"),
+        ("math:no_such_function", "math has no 'no_such_function' for the function"),
         ("bad path:f", "Bad function import path"),
         (f"{__name__}:not_scalar", "must return a scalar tensor"),
     ],

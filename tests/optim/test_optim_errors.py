@@ -92,8 +92,11 @@ BAD = [
     ("a:b:c:d", "too many ':'"),
     ("mod:lr=1:Cls", "hyperparameters must come after the class name"),
     ("torch.optim.SGD", "For your own optimizer class write 'module.path:ClassName'"),
-    ("no_such_pkg.optim:Lion", "Cannot import module 'no_such_pkg.optim' for optimizer"),
-    ("torch.optim:Adamm", "Module 'torch.optim' has no class 'Adamm'. Did you mean 'Adam'"),
+    ("no_such_pkg.optim:Lion", "Cannot import module 'no_such_pkg.optim' for the optimizer"),
+    (
+        "torch.optim:Adamm",
+        "torch.optim has no 'Adamm' for the optimizer 'torch.optim:Adamm'. Did you mean 'Adam'",
+    ),
     ("torch.nn:Linear", "'torch.nn:Linear' is not a torch.optim.Optimizer subclass"),
     ("torch.optim:SGD:lrr=0.1", "Unknown hyperparameter 'lrr' for optimizer 'torch.optim:SGD'."),
     ("1mod:Cls", "Bad optimizer import path '1mod:Cls'"),
@@ -147,7 +150,7 @@ def test_user_optimizer_errors(user_module):
         (f"{user_module}:Lion:lrr=1", "Unknown hyperparameter 'lrr' for optimizer"),
         (f"{user_module}:Lion:lrr=1", "Did you mean 'lr'?"),
         (f"{user_module}:NotAnOptimizer", "is not a torch.optim.Optimizer subclass"),
-        (f"{user_module}:Lino", "has no class 'Lino'. Did you mean 'Lion'?"),
+        (f"{user_module}:Lino", "has no 'Lino' for the optimizer"),
         (f"{user_module}:NeedsK", "Hyperparameter 'k' of optimizer"),
         (f"{user_module}:Lion:lr=-1", "refused its settings: Invalid learning rate: -1"),
     ]

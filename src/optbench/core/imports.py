@@ -150,7 +150,7 @@ def _import_module(name: str, ref: str, what: str) -> ModuleType:
             f"Cannot import module '{name}' for the {what} {ref!r}: {exc}. Check the spelling, "
             "install the package, or run from the folder that holds it (or set PYTHONPATH)."
         ) from exc
-    except Exception as exc:  # the user's module raised while it ran
+    except (Exception, SystemExit) as exc:  # the user's module raised while it ran
         raise ConfigError(_raised(name, ref, what, exc)) from exc
 
 
@@ -165,7 +165,7 @@ def _load_file(path: Path, ref: str, what: str) -> ModuleType:
     sys.modules[unique] = module  # pickling its classes (dataclasses, workers) finds it here
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         del sys.modules[unique]
         raise ConfigError(_raised(str(path), ref, what, exc)) from exc
     _loaded_files[path] = module

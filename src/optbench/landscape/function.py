@@ -7,7 +7,6 @@ point of shape [2] and returns a scalar; it is batched with torch.func.vmap when
 
 from __future__ import annotations
 
-import importlib
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -17,6 +16,7 @@ from typing import Any
 import torch
 
 from optbench.core.errors import ConfigError
+from optbench.core.imports import load_object
 from optbench.core.registry import Registry
 
 Point = tuple[float, float]
@@ -217,22 +217,9 @@ def _load_user(path: str) -> TestFunction:
             f"Bad function import path {path!r}: write it as 'module.path:function', "
             "e.g. 'mypkg.funcs:bowl'."
         )
-    module_name, attr = path.split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ConfigError(
-            f"Cannot import module '{module_name}' for function '{path}': {exc}. "
-            "Check the spelling or put its folder on PYTHONPATH."
-        ) from exc
-    except (Exception, SystemExit) as exc:  # the module's own code failed: say whose
-        raise ConfigError(
-            f"Importing module '{module_name}' for function '{path}' raised "
-            f"{type(exc).__name__}: {exc}. The error is in that module's code: fix it there."
-        ) from exc
-    fn = getattr(module, attr, None)
+    fn = load_object(path, "function")
     if not callable(fn):
-        raise ConfigError(f"Module '{module_name}' has no function '{attr}'.")
+        raise ConfigError(f"'{path}' is not a function (it is {type(fn).__name__}).")
     return TestFunction(
         path,
         _batched(_reported(fn, path)),

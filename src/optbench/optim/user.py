@@ -7,7 +7,6 @@ is caught before training with the same "Did you mean" hint as for built-in opti
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import re
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from typing import Any
 import torch
 
 from optbench.core.errors import ConfigError
-from optbench.core.registry import suggest
+from optbench.core.imports import load_object
 
 _PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
 _POSITIONAL = inspect.Parameter.POSITIONAL_OR_KEYWORD
@@ -44,38 +43,13 @@ def load_user_optimizer(path: str) -> UserOptimizer:
     """Import `module.path:ClassName` and read its hyperparameters; ConfigError says what to fix."""
     if not _PATH.match(path):
         raise ConfigError(f"Bad optimizer import path {path!r}: {_HOW}.")
-    module_name, class_name = path.split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ConfigError(
-            f"Cannot import module '{module_name}' for optimizer '{path}': {exc}. "
-            "Check the spelling, install the package, or put its folder on PYTHONPATH."
-        ) from exc
-    except (Exception, SystemExit) as exc:  # the module's own code failed: say whose
-        raise ConfigError(
-            f"Importing module '{module_name}' for optimizer '{path}' raised "
-            f"{type(exc).__name__}: {exc}. The error is in that module's code: fix it there "
-            "(`optbench --debug …` shows its traceback)."
-        ) from exc
-    cls = getattr(module, class_name, None)
-    if cls is None:
-        hint = suggest(class_name, _optimizer_names(module))
-        raise ConfigError(f"Module '{module_name}' has no class '{class_name}'.{hint}")
+    cls = load_object(path, "optimizer")
     if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
         raise ConfigError(
             f"'{path}' is not a torch.optim.Optimizer subclass (it is {cls!r}). "
             "Point the path at a class that subclasses torch.optim.Optimizer."
         )
     return _read_signature(path, cls)
-
-
-def _optimizer_names(module: Any) -> list[str]:
-    return [
-        name
-        for name, obj in vars(module).items()
-        if isinstance(obj, type) and issubclass(obj, torch.optim.Optimizer)
-    ]
 
 
 def _read_signature(path: str, cls: type[torch.optim.Optimizer]) -> UserOptimizer:
