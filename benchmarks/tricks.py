@@ -60,9 +60,9 @@ def _off_plain_step() -> None:
 
 
 def _off_gathered() -> None:
-    from optbench.optim.keras import base
+    from optbench.optim import native_update
 
-    base.Fused.holds = lambda self, params, state: False  # gather anew every step
+    native_update.Gathered.holds = lambda self, params, state: False  # gather every step
 
 
 def _off_handoff() -> None:

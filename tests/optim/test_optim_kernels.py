@@ -12,7 +12,6 @@ from optbench import native
 from optbench.optim.adadelta import Adadelta
 from optbench.optim.adamax import Adamax
 from optbench.optim.keras import KerasAdadelta, KerasAdamax, KerasNadam, KerasOptimizer, KerasSGD
-from optbench.optim.keras.base import Fused
 from optbench.optim.lars import LARS
 from optbench.optim.nadam import NAdam
 from optbench.optim.native_update import Gathered, NativeTorchStep, update_path
@@ -115,7 +114,7 @@ def native_step(opt: torch.optim.Optimizer) -> None:
             opt.native_step(group, gathered, float(gathered.buffers["step"][0]) + 1)
         elif isinstance(opt, KerasOptimizer):
             params = opt._with_grads(group)
-            fused = Fused.gather(params, opt.state, _state_tensors(opt, params[0]))
+            fused = Gathered.gather(params, opt.state, _state_tensors(opt, params[0]))
             opt.fused_update(fused, group)
         else:
             for p in params:

@@ -26,13 +26,14 @@ than the rule (float32 torch.linalg.vector_norm there), so the two agree to roun
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import torch
 from torch import Tensor
 
 from optbench.optim.hparam import raise_value_error
-from optbench.optim.native_update import Gathered, NativeUpdate, kernel
+from optbench.optim.native_update import Gathered, NativeUpdate, kernel, reuse_or_gather
 
 
 class LARS(NativeUpdate, torch.optim.Optimizer):
@@ -77,11 +78,11 @@ class LARS(NativeUpdate, torch.optim.Optimizer):
     ) -> Gathered | None:
         """The group's tensors for the native kernel (reused while they are the same objects),
         or None: the plain rule."""
-        cache: dict[int, Gathered] = self.__dict__.setdefault("_gathered", {})
-        gathered = cache.get(index)
-        if gathered is not None and gathered.holds(params, self.state) and self.native:
-            return gathered
-        cache.pop(index, None)
+        if not self.native:
+            return None
+        return reuse_or_gather(self, index, params, partial(self._gather, group, params))
+
+    def _gather(self, group: dict[str, Any], params: list[Tensor]) -> Gathered | None:
         if not self.native_fits(group, params):
             return None
         for p in params:
@@ -91,9 +92,7 @@ class LARS(NativeUpdate, torch.optim.Optimizer):
         names = ("momentum_buffer",) * buffers.pop() if len(buffers) == 1 else None
         if names is None or not self.buffers_fit(params, names):
             return None
-        gathered = Gathered.gather(params, self.state, names)
-        cache[index] = gathered
-        return gathered
+        return Gathered.gather(params, self.state, names)
 
     def _native_update(self, gathered: Gathered, group: dict[str, Any]) -> None:
         for state in gathered.states:

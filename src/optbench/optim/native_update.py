@@ -23,6 +23,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import torch
@@ -161,6 +162,32 @@ class Gathered:
                     return False
         return True
 
+    def steps_agree(self) -> bool:
+        """Every tensor is at the same step (unless a state was edited by hand)."""
+        first = self.states[0]["step"]
+        return all(s["step"] == first for s in self.states)
+
+
+def reuse_or_gather(
+    optimizer: Any, index: int, params: list[Tensor], gather: Callable[[], Gathered | None]
+) -> Gathered | None:
+    """Param group `index`'s tensors as last gathered while they still hold `params`, else
+    `gather()`'s (None: no kernel applies now). Kept in the optimizer's `__dict__`, not set in
+    `__init__`: torch.optim pickles and restores only its own attributes. Every optimizer with
+    a fused or native kernel steps through here (the Keras ports, LARS, torch-profile Adadelta,
+    NAdam, Adamax): gathering and checking the tensors at every step cost ~12 µs of a ~64 µs
+    Keras Adam step on the seed MLP. Measured gain: 0.66 s on the README command
+    (benchmarks/results/tricks.md)."""
+    cache: dict[int, Gathered] = optimizer.__dict__.setdefault("_gathered", {})
+    gathered = cache.get(index)
+    if gathered is not None and gathered.holds(params, optimizer.state):
+        return gathered
+    cache.pop(index, None)
+    gathered = gather()
+    if gathered is not None:
+        cache[index] = gathered
+    return gathered
+
 
 class NativeTorchStep(NativeUpdate):
     """A torch.optim class (mixed in before it) stepped by a native kernel where one applies to
@@ -204,20 +231,13 @@ class NativeTorchStep(NativeUpdate):
     def _plans(self) -> list[tuple[dict[str, Any], Gathered, float]] | None:
         """Each group's gathered tensors and next step, or None: some group takes torch's
         step (then all do, so a step never mixes the two)."""
-        cache: dict[int, Gathered] = self.__dict__.setdefault("_gathered", {})
         plans = []
         for index, group in enumerate(self.param_groups):  # type: ignore[attr-defined]
             params = [p for p in group["params"] if p.grad is not None]
             if not params:
                 continue
-            gathered = cache.get(index)
-            if gathered is None or not gathered.holds(params, self.state):  # type: ignore[attr-defined]
-                cache.pop(index, None)
-                gathered = self._gather(group, params)
-                if gathered is None:
-                    return None
-                cache[index] = gathered
-            elif not self.native_options(group):  # edited since
+            gathered = reuse_or_gather(self, index, params, partial(self._gather, group, params))
+            if gathered is None or not self.native_options(group):  # options edited since
                 return None
             # Every tensor's step (and NAdam's Π) must agree: the kernel gets one set of
             # constants. They do unless a state was edited by hand; torch's step copes.

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from optbench.optim.keras.base import Fused, KerasOptimizer, adagrad_fusable, keras_constant
+from optbench.optim.keras.base import Gathered, KerasOptimizer, adagrad_fusable, keras_constant
 
 
 class KerasAdagrad(KerasOptimizer):
@@ -48,7 +48,7 @@ class KerasAdagrad(KerasOptimizer):
     def fused_buffers(self, group: dict[str, Any], params: list[Tensor]) -> tuple[str, ...] | None:
         return ("accumulator_plus_eps",) if adagrad_fusable(params) else None
 
-    def fused_update(self, fused: Fused, group: dict[str, Any]) -> None:
+    def fused_update(self, fused: Gathered, group: dict[str, Any]) -> None:
         self.adagrad_update(fused, group, "accumulator_plus_eps", group["lr"])
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:

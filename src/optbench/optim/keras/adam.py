@@ -24,7 +24,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from optbench.optim.keras.base import Fused, KerasOptimizer, fusable, keras_constant
+from optbench.optim.keras.base import Gathered, KerasOptimizer, fusable, keras_constant
 from optbench.optim.torch_private import fused_adamw
 
 
@@ -57,7 +57,7 @@ class KerasAdam(KerasOptimizer):
             else ("momentum", "velocity")
         )
 
-    def fused_update(self, fused: Fused, group: dict[str, Any]) -> None:
+    def fused_update(self, fused: Gathered, group: dict[str, Any]) -> None:
         t = fused.states[0]["step"] + 1
         for state in fused.states:
             state["step"] = t

@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from optbench.optim.keras.base import Fused, KerasOptimizer, keras_constant
+from optbench.optim.keras.base import Gathered, KerasOptimizer, keras_constant
 from optbench.optim.native_update import NativeUpdate, kernel
 
 
@@ -41,7 +41,7 @@ class KerasAdamax(NativeUpdate, KerasOptimizer):
         fits = self.native_fits(group, params) and self.buffers_fit(params, names)
         return names if fits else None
 
-    def fused_update(self, fused: Fused, group: dict[str, Any]) -> None:
+    def fused_update(self, fused: Gathered, group: dict[str, Any]) -> None:
         if not self.native:  # switched off since the tensors were gathered
             self.step_group(fused.params, group)
             return

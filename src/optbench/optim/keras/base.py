@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import torch
 from torch import Tensor
 
 from optbench.optim.hparam import raise_value_error
+from optbench.optim.native_update import Gathered, reuse_or_gather
 from optbench.optim.torch_private import fused_adagrad
 
 
@@ -34,7 +35,7 @@ class KerasOptimizer(torch.optim.Optimizer):
 
     A subclass with a fused update (one kernel over every tensor of a group) names the state
     buffers it reads in `fused_buffers` and implements `fused_update`; `step` then gathers a
-    group's tensors once (`Fused`) and reuses them while they stay the same objects.
+    group's tensors once (`Gathered`) and reuses them while they stay the same objects.
     """
 
     def __init__(self, params: Any, **defaults: Any) -> None:
@@ -50,7 +51,7 @@ class KerasOptimizer(torch.optim.Optimizer):
         """The state buffers a fused update of `params` reads, or None: no fused update."""
         return None
 
-    def fused_update(self, fused: Fused, group: dict[str, Any]) -> None:
+    def fused_update(self, fused: Gathered, group: dict[str, Any]) -> None:
         """One step for every tensor of `fused` (its state steps all equal), as `step_group`."""
         raise NotImplementedError
 
@@ -60,21 +61,12 @@ class KerasOptimizer(torch.optim.Optimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        # Not set in __init__: torch.optim pickles and restores only its own attributes.
-        gathered: dict[int, Fused] = self.__dict__.setdefault("_gathered", {})
         for index, group in enumerate(self.param_groups):
-            fused = gathered.get(index)
-            if fused is not None and fused.holds(group["params"], self.state):
+            fused = reuse_or_gather(self, index, group["params"], partial(self._gather, group))
+            if fused is not None and fused.steps_agree():
                 self.fused_update(fused, group)
-                continue
-            gathered.pop(index, None)
-            params = self._with_grads(group)
-            fused = self._gather(group, params)
-            if fused is None:
-                self.step_group(params, group)
-                continue
-            gathered[index] = fused
-            self.fused_update(fused, group)
+            else:
+                self.step_group(self._with_grads(group), group)
         return loss
 
     def step_group(self, params: list[Tensor], group: dict[str, Any]) -> None:
@@ -96,15 +88,16 @@ class KerasOptimizer(torch.optim.Optimizer):
                 self.init_state(p, self.state[p], group)
         return params
 
-    def _gather(self, group: dict[str, Any], params: list[Tensor]) -> Fused | None:
-        """`params`' tensors for the fused update, if one applies to the whole group now."""
+    def _gather(self, group: dict[str, Any]) -> Gathered | None:
+        """The group's tensors for the fused update, if one applies to the whole group now."""
+        params = self._with_grads(group)
         names = self.fused_buffers(group, params) if params else None
         if names is None or len(params) != len(group["params"]):
             return None
-        fused = Fused.gather(params, self.state, names)
+        fused = Gathered.gather(params, self.state, names)
         return fused if fused.steps_agree() else None  # edited by hand: per tensor copes
 
-    def adagrad_update(self, fused: Fused, group: dict[str, Any], key: str, lr: float) -> None:
+    def adagrad_update(self, fused: Gathered, group: dict[str, Any], key: str, lr: float) -> None:
         """Keras' decay, then torch's fused Adagrad kernel with ε = 0: state[key] += g²,
         w -= lr·g/√state[key]. Adagrad and RMSprop keep a state for which this is their rule
         (ε, and RMSprop's scaling, live in the state); `adagrad_fusable` says when it runs."""
@@ -122,53 +115,15 @@ class KerasOptimizer(torch.optim.Optimizer):
         if wd:
             p.mul_(1 - wd * group["lr"])
 
-    def native_prologue(self, fused: Fused, group: dict[str, Any]) -> tuple[int, float]:
+    def native_prologue(self, fused: Gathered, group: dict[str, Any]) -> tuple[int, float]:
         """What the base class does before a native kernel's rule (optim/native_update.py):
         count the step, and give it with the factor of Keras' decay, w·(1 - wd·lr) (1.0:
         none), which the kernel applies to each weight before the rule."""
-        t = fused.states[0]["step"] + 1  # all equal (Fused)
+        t = fused.states[0]["step"] + 1  # all equal (Gathered)
         for state in fused.states:
             state["step"] = t
         wd = keras_constant(group["weight_decay"])
         return t, (1 - wd * group["lr"] if wd else 1.0)
-
-
-@dataclass
-class Fused:
-    """A param group's tensors for its fused update, gathered once and reused while they are
-    the same objects. A training loop calls step() tens of thousands of times, and gathering
-    and checking them every time cost ~12 µs of a ~64 µs Adam step on the seed MLP.
-    Measured gain: 0.66 s on the README command (benchmarks/results/tricks.md)."""
-
-    params: list[Tensor]
-    grads: list[Tensor]
-    states: list[dict[str, Any]]
-    buffers: dict[str, list[Tensor]]  # state name -> that buffer of every parameter
-    state: Any  # the optimizer's state mapping they were taken from
-
-    @staticmethod
-    def gather(params: list[Tensor], state: Any, names: tuple[str, ...]) -> Fused:
-        states = [state[p] for p in params]
-        buffers = {name: [s[name] for s in states] for name in names}
-        return Fused(list(params), [p.grad for p in params], states, buffers, state)
-
-    def holds(self, params: list[Tensor], state: Any) -> bool:
-        """Still the same parameters, gradients, state mapping and buffers, and the steps
-        still agree: a new .grad, a loaded state dict or a replaced buffer gather anew."""
-        if state is not self.state or len(params) != len(self.params):
-            return False
-        for p, mine, grad in zip(params, self.params, self.grads, strict=True):
-            if p is not mine or p.grad is not grad:
-                return False
-        for name, tensors in self.buffers.items():
-            for s, tensor in zip(self.states, tensors, strict=True):
-                if s.get(name) is not tensor:
-                    return False
-        return self.steps_agree()
-
-    def steps_agree(self) -> bool:
-        first = self.states[0]["step"]
-        return all(s["step"] == first for s in self.states)
 
 
 def keras_constant(value: float) -> float:

@@ -26,7 +26,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from optbench.optim.keras.base import Fused, KerasOptimizer, keras_constant
+from optbench.optim.keras.base import Gathered, KerasOptimizer, keras_constant
 from optbench.optim.native_update import NativeUpdate, kernel
 
 
@@ -53,7 +53,7 @@ class KerasNadam(NativeUpdate, KerasOptimizer):
         products = {self.state[p]["u_product"] for p in params}
         return names if len(products) == 1 else None  # one set of constants for the kernel
 
-    def fused_update(self, fused: Fused, group: dict[str, Any]) -> None:
+    def fused_update(self, fused: Gathered, group: dict[str, Any]) -> None:
         if not self.native:  # switched off since the tensors were gathered
             self.step_group(fused.params, group)
             return

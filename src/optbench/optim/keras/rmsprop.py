@@ -22,7 +22,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from optbench.optim.keras.base import Fused, KerasOptimizer, adagrad_fusable
+from optbench.optim.keras.base import Gathered, KerasOptimizer, adagrad_fusable
 
 
 class KerasRMSprop(KerasOptimizer):
@@ -62,7 +62,7 @@ class KerasRMSprop(KerasOptimizer):
     def fused_buffers(self, group: dict[str, Any], params: list[Tensor]) -> tuple[str, ...] | None:
         return ("scaled_velocity",) if _plain(group) and adagrad_fusable(params) else None
 
-    def fused_update(self, fused: Fused, group: dict[str, Any]) -> None:
+    def fused_update(self, fused: Gathered, group: dict[str, Any]) -> None:
         rho = group["alpha"]
         towards = torch.tensor(group["eps"] / (1 - rho), dtype=fused.params[0].dtype)
         for u in fused.buffers["scaled_velocity"]:

@@ -20,7 +20,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from optbench.optim.keras.base import Fused, KerasOptimizer, keras_constant
+from optbench.optim.keras.base import Gathered, KerasOptimizer, keras_constant
 from optbench.optim.native_update import NativeUpdate, kernel
 
 
@@ -48,7 +48,7 @@ class KerasSGD(NativeUpdate, KerasOptimizer):
         names = ("momentum",) * with_momentum.pop() if len(with_momentum) == 1 else None
         return names if names is not None and self.buffers_fit(params, names) else None
 
-    def fused_update(self, fused: Fused, group: dict[str, Any]) -> None:
+    def fused_update(self, fused: Gathered, group: dict[str, Any]) -> None:
         if not self.native:  # switched off since the tensors were gathered
             self.step_group(fused.params, group)
             return
