@@ -19,7 +19,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from optbench.cli.paths import out_folder
-from optbench.cli.study_cmd import _cache_dir, _parse_seeds, execute
+from optbench.cli.settings_options import with_settings
+from optbench.cli.study_cmd import _cache_dir, execute
 from optbench.core.errors import ConfigError
 from optbench.core.specs import Finding, StudySpec
 from optbench.core.startup import collector_paused
@@ -73,20 +74,16 @@ def heads_study(
     optimizer: str,
     profile: str,
     init: str | None,
-    epochs: int,
-    batch_size: int,
-    seeds: str,
+    settings: dict[str, Any],
     data_path: str | None = None,
     train_size: int | None = None,
     test_size: int | None = None,
     size: int | None = None,
     sha256: str | None = None,
-    stop_on: str = "train.nan_loss",
-    device: str = "cpu",
-    workers: int | None = None,
     name: str | None = None,
 ) -> StudySpec:
-    """The flag form of a head study, validated by the same code path as a study file."""
+    """The flag form of a head study, validated by the same code path as a study file;
+    `settings` are the study's plain settings, as `with_settings` gives them."""
     with collector_paused():
         from optbench import api
         from optbench.models import parse_model
@@ -106,6 +103,7 @@ def heads_study(
     if picked:
         table["classes"] = picked
     raw: dict[str, Any] = {
+        **settings,
         "name": name if name is not None else safe_name(f"heads-{dataset}"),
         "dataset": {k: v for k, v in table.items() if v is not None},
         "model": {
@@ -116,16 +114,9 @@ def heads_study(
         },
         "optimizers": [optimizer],
         "profile": profile,
-        "epochs": epochs,
-        "batch_size": batch_size,
-        "seeds": _parse_seeds(seeds),
         "heads": parse_heads(heads),
-        "stop_on": stop_on,
-        "device": device,
     }
-    if workers is not None:
-        raw["workers"] = workers
-    study = api.parse_study(raw)
+    study = api.parse_study({k: v for k, v in raw.items() if v is not None})
     return _with_image_options(study, size, sha256)
 
 
@@ -195,9 +186,6 @@ def heads(
     ),
     profile: str = typer.Option("keras", help="Defaults and update rules: keras or torch."),
     init: str | None = typer.Option(None, help="Weight init: keras or torch (default: --profile)."),
-    epochs: int = typer.Option(10, help="Epochs per head (the seed ran 50)."),
-    batch_size: int = typer.Option(20, "--batch-size", help="The seed used 20."),
-    seeds: str = typer.Option("0", help="Comma list of seeds."),
     data_path: str | None = typer.Option(None, "--data-path", help="Folder or file to read."),
     train_size: int | None = typer.Option(None, help="Keep the first N training examples."),
     test_size: int | None = typer.Option(None, help="Keep the first N test examples."),
@@ -207,14 +195,11 @@ def heads(
         help="Pin the cats-vs-dogs zip's SHA-256 (optional: without it the download is "
         "verified by its published size and its images, and its hash recorded).",
     ),
-    stop_on: str = typer.Option(
-        "train.nan_loss", "--stop-on", help="Finding codes that end a trial."
-    ),
     check: bool = typer.Option(True, "--check/--no-check", help="Run the checker first."),
-    device: str = typer.Option("cpu", help="cpu, cuda, cuda:N."),
-    workers: int | None = typer.Option(None, help="Trials side by side (default: one per core)."),
     name: str | None = typer.Option(None, help="Study name (default: heads-<dataset>)."),
     out: str | None = typer.Option(None, help="Study folder (default: runs/<name>)."),
+    *,
+    settings: dict[str, Any],
 ) -> None:
     """Compare output heads (units × activation × loss) on a binary task, the seed's Q4."""
     if study_file is not None:
@@ -237,17 +222,12 @@ def heads(
         optimizer=optimizer,
         profile=profile,
         init=init,
-        epochs=epochs,
-        batch_size=batch_size,
-        seeds=seeds,
+        settings=settings,
         data_path=data_path,
         train_size=train_size,
         test_size=test_size,
         size=size,
         sha256=sha256,
-        stop_on=stop_on,
-        device=device,
-        workers=workers,
         name=name,
     )
     _run(study, out_folder(out), check)
@@ -266,5 +246,9 @@ def _run(study: StudySpec, out: Path | None, check: bool) -> None:
     execute(study, out)
 
 
+# The study's settings `heads` has options for (core/settings.py); the seed's Q4 used batch 20.
+HEADS_SETTINGS = ("epochs", "batch_size", "seeds", "stop_on", "device", "workers")
+
+
 def register(app: typer.Typer) -> None:
-    app.command("heads")(heads)
+    app.command("heads")(with_settings(heads, HEADS_SETTINGS, defaults={"batch_size": 20}))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import typer
@@ -23,18 +23,22 @@ SETTINGS = settings_of(StudySpec)
 
 
 def with_settings(
-    command: Callable[..., None], names: Sequence[str], *, overrides: bool = False
+    command: Callable[..., None],
+    names: Sequence[str],
+    *,
+    overrides: bool = False,
+    defaults: Mapping[str, Any] | None = None,
 ) -> Callable[..., None]:
     """`command` with the named settings' options added after its own parameters. Without
-    `overrides` every setting arrives (its default when not given); with it, only the given
-    ones (the rest are the study file's)."""
+    `overrides` every setting arrives (its default, or the command's own in `defaults`, when
+    not given); with it, only the given ones (the rest are the study file's)."""
     hints = typing.get_type_hints(command)
     own = [
         p.replace(annotation=hints[p.name])
         for p in inspect.signature(command).parameters.values()
         if p.name != "settings"
     ]
-    options = [_parameter(name, overrides) for name in names]
+    options = [_parameter(name, overrides, (defaults or {}).get(name)) for name in names]
 
     def run(**given: Any) -> None:
         settings = {name: given.pop(name) for name in names}
@@ -48,12 +52,13 @@ def with_settings(
     return run
 
 
-def _parameter(name: str, overrides: bool) -> inspect.Parameter:
+def _parameter(name: str, overrides: bool, default: Any) -> inspect.Parameter:
     spec_field, declared = SETTINGS[name]
     check = _inner(declared.check)
     flag = name.replace("_", "-")
     decls = [f"--{flag}/--no-{flag}"] if check.text is bool else [f"--{flag}"]
-    default = None if overrides else _shown(spec_field.default, check)
+    if default is None:
+        default = None if overrides else _shown(spec_field.default, check)
     return inspect.Parameter(
         name,
         inspect.Parameter.KEYWORD_ONLY,

@@ -168,13 +168,6 @@ def _model_table(model: str, init: str) -> dict[str, Any]:
     }
 
 
-def _parse_seeds(text: str) -> list[int]:
-    try:
-        return [int(s) for s in text.split(",") if s.strip()]
-    except ValueError:
-        raise ConfigError(f"--seeds must be a comma list of integers. Received: {text!r}") from None
-
-
 def _default_name(dataset: str, optimizers: list[str]) -> str:
     """`fashion-mnist-adam-adagrad`: one folder name whatever the flags hold."""
     short = [o.split(":")[0].rsplit(".", 1)[-1] for o in optimizers]
