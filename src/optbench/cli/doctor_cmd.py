@@ -22,12 +22,12 @@ it (like a linter, so CI can gate on it); 2 — the study or flags themselves ar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
+from optbench.cli.findings_view import print_heads, print_section
 from optbench.cli.heads_cmd import console, describe_data, heads_study
 from optbench.cli.study_cmd import _cache_dir
 from optbench.core.errors import ConfigError, OptbenchError
@@ -38,8 +38,6 @@ if TYPE_CHECKING:
     from optbench.data import Dataset
 
 FAIL_ON = ("error", "warning", "never")
-MARKS = {"error": "[red]✗[/]", "warning": "[yellow]![/]", "info": "[blue]i[/]"}
-COLORS = {"error": "red", "warning": "yellow", "info": "blue"}
 
 
 class SetupFailed(OptbenchError):
@@ -99,12 +97,15 @@ def doctor(
     data = load_dataset(study.dataset, _cache_dir(), task=study.task)
     design, data_findings = check_study_design(study), check_data(data)
     shared = [*design, *data_findings]
-    _section(f"Study '{study.name}'", design, shared)
-    _section(
-        f"Data: {study.dataset.name}, {len(data.train)} training examples", data_findings, shared
+    print_section(console, f"Study '{study.name}'", design, shared)
+    print_section(
+        console,
+        f"Data: {study.dataset.name}, {len(data.train)} training examples",
+        data_findings,
+        shared,
     )
     per_head = check_study(study, data)
-    errors, warnings = _heads(per_head, _describe(study, data), shared)
+    errors, warnings = print_heads(console, per_head, _describe(study, data), shared)
     console.print(f"{errors} head(s) with errors, {warnings} with warnings only.")
     _verdict(fail_on, [*shared, *(f for found in per_head.values() for f in found)])
 
@@ -124,48 +125,6 @@ def _describe(study: StudySpec, data: Dataset) -> str:
             f"{length}), {batch}"
         )
     return describe_data(study, data)
-
-
-def _section(title: str, findings: list[Finding], shared: Sequence[Finding]) -> None:
-    """One titled list of findings, or a tick when there are none."""
-    if not findings:
-        console.print(f"[green]✓[/] {title} — no findings", highlight=False)
-        return
-    worst = min(findings, key=lambda f: list(MARKS).index(f.severity)).severity
-    console.print(f"{MARKS[worst]} {title}", highlight=False)
-    _print(findings, shared)
-
-
-def _heads(
-    results: dict[str, list[Finding]], where: str, shared: Sequence[Finding]
-) -> tuple[int, int]:
-    """Each head's findings; returns (heads with errors, heads with warnings only)."""
-    console.print(f"Checked {len(results)} head(s) on {where}, before training:")
-    errors = warnings = 0
-    for label, findings in results.items():
-        worst = {f.severity for f in findings}
-        errors += "error" in worst
-        warnings += "warning" in worst and "error" not in worst
-        mark = next((MARKS[s] for s in ("error", "warning") if s in worst), "[green]✓[/]")
-        console.print(f"{mark} {label}" + ("" if findings else " — no findings"), highlight=False)
-        _print(findings, shared)
-    return errors, warnings
-
-
-def _print(findings: list[Finding], shared: Sequence[Finding]) -> None:
-    """Findings with their fixes; one that follows from another says which, instead of its
-    own fix."""
-    from optbench.diagnose.cause import root_cause
-
-    for f in findings:
-        console.print(
-            f"    [{COLORS[f.severity]}]{f.severity}[/] {f.code}: {f.message}", highlight=False
-        )
-        cause = root_cause(f, [*shared, *findings])
-        if cause is f:
-            console.print(f"      Fix: {f.fix}", highlight=False)
-        else:
-            console.print(f"      Follows from {cause.code}: fix that first.", highlight=False)
 
 
 def _verdict(fail_on: str, findings: list[Finding]) -> None:

@@ -16,13 +16,13 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
+from optbench.cli.findings_view import print_heads
 from optbench.cli.paths import out_folder
 from optbench.cli.settings_options import with_settings
 from optbench.cli.study_cmd import _cache_dir, execute
 from optbench.core.errors import ConfigError
-from optbench.core.specs import Finding, StudySpec
+from optbench.core.specs import StudySpec
 from optbench.core.startup import collector_paused
 from optbench.core.study_name import safe_name
 
@@ -130,32 +130,6 @@ def _with_image_options(study: StudySpec, size: int | None, sha256: str | None) 
     return replace(study, dataset=replace(study.dataset, options=options))
 
 
-def print_findings(results: dict[str, list[Finding]], where: str) -> tuple[int, int]:
-    """Print each head's findings; return (heads with errors, heads with warnings)."""
-    console.print(f"Checked {len(results)} head(s) on {where}, before training:", markup=False)
-    errors = warnings = 0
-    for label, findings in results.items():
-        worst = {f.severity for f in findings}
-        errors += "error" in worst
-        warnings += "warning" in worst and "error" not in worst
-        mark = (
-            "[red]✗[/]"
-            if "error" in worst
-            else "[yellow]![/]"
-            if "warning" in worst
-            else "[green]✓[/]"
-        )
-        console.print(
-            f"{mark} {escape(label)}" + ("" if findings else " — no findings"), highlight=False
-        )
-        for f in findings:
-            color = {"error": "red", "warning": "yellow"}.get(f.severity, "blue")
-            message = escape(f.message)
-            console.print(f"    [{color}]{f.severity}[/] {f.code}: {message}", highlight=False)
-            console.print(f"      Fix: {f.fix}", highlight=False, markup=False)
-    return errors, warnings
-
-
 def describe_data(study: StudySpec, data: Any) -> str:
     names = " vs ".join(data.class_names)
     return f"{study.dataset.name} ({names}), the first batch of {study.batch_size} examples"
@@ -241,7 +215,7 @@ def _run(study: StudySpec, out: Path | None, check: bool) -> None:
 
     if check:
         data = load_dataset(study.dataset, _cache_dir())
-        print_findings(check_study(study, data), describe_data(study, data))
+        print_heads(console, check_study(study, data), describe_data(study, data))
         console.print()
     execute(study, out)
 

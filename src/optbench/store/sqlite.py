@@ -265,12 +265,6 @@ class Store:
             whole = epoch
         return whole
 
-    def last_epoch(self, trial_id: str) -> int:
-        row = self._db.execute(
-            "SELECT MAX(epoch) FROM epochs WHERE trial_id = ?", (trial_id,)
-        ).fetchone()
-        return row[0] or 0
-
 
 def _open_writable(path: Path) -> sqlite3.Connection:
     """The store for the driver: WAL, durable per commit, tables created when missing."""
