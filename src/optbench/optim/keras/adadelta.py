@@ -45,9 +45,6 @@ class KerasAdadelta(NativeUpdate, KerasOptimizer):
         return names if fits else None
 
     def fused_update(self, fused: Gathered, group: dict[str, Any]) -> None:
-        if not self.native:  # switched off since the tensors were gathered
-            self.step_group(fused.params, group)
-            return
         _, decay = self.native_prologue(fused, group)
         kernel("keras_adadelta_update")(
             fused.params,

@@ -42,9 +42,6 @@ class KerasAdamax(NativeUpdate, KerasOptimizer):
         return names if fits else None
 
     def fused_update(self, fused: Gathered, group: dict[str, Any]) -> None:
-        if not self.native:  # switched off since the tensors were gathered
-            self.step_group(fused.params, group)
-            return
         t, decay = self.native_prologue(fused, group)
         b1, b2 = group["betas"]
         b1_power = keras_constant(b1) ** t  # as `update`

@@ -63,7 +63,8 @@ class KerasOptimizer(torch.optim.Optimizer):
                 loss = closure()
         for index, group in enumerate(self.param_groups):
             fused = reuse_or_gather(self, index, group["params"], partial(self._gather, group))
-            if fused is not None and fused.steps_agree():
+            # `native` (NativeUpdate's) may have been switched off since the tensors were gathered
+            if fused is not None and fused.steps_agree() and getattr(self, "native", True):
                 self.fused_update(fused, group)
             else:
                 self.step_group(self._with_grads(group), group)

@@ -54,9 +54,6 @@ class KerasNadam(NativeUpdate, KerasOptimizer):
         return names if len(products) == 1 else None  # one set of constants for the kernel
 
     def fused_update(self, fused: Gathered, group: dict[str, Any]) -> None:
-        if not self.native:  # switched off since the tensors were gathered
-            self.step_group(fused.params, group)
-            return
         t, decay = self.native_prologue(fused, group)
         (b1, b2), first = group["betas"], fused.states[0]
         u_product = first["u_product"] * b1 * (1.0 - 0.5 * 0.96**t)  # as `update`

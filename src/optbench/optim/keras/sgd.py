@@ -49,9 +49,6 @@ class KerasSGD(NativeUpdate, KerasOptimizer):
         return names if names is not None and self.buffers_fit(params, names) else None
 
     def fused_update(self, fused: Gathered, group: dict[str, Any]) -> None:
-        if not self.native:  # switched off since the tensors were gathered
-            self.step_group(fused.params, group)
-            return
         _, decay = self.native_prologue(fused, group)
         kernel("keras_sgd_update")(
             fused.params,
