@@ -80,7 +80,7 @@ MILLION = (
 # One optimizer whose own grid has a million points (1,000 × 1,000).
 MILLION_GRID = (
     'dataset = "digits"\n[[optimizers]]\nname = "sgd"\n'
-    f'lr = [{LRS}]\nmomentum = [{", ".join(f"{i / 1000:g}" for i in range(1000))}]\n'
+    f"lr = [{LRS}]\nmomentum = [{', '.join(f'{i / 1000:g}' for i in range(1000))}]\n"
 )
 
 
@@ -101,7 +101,7 @@ def _round_two_studies() -> dict[str, str]:
         "million_trials": MILLION,
         "million_grid": MILLION_GRID,
         "max_trials_text": 'max_trials = "many"\n' + ONE_OPT,
-        "max_trials_low": 'max_trials = 2\nseeds = [0, 1, 2]\n' + ONE_OPT,
+        "max_trials_low": "max_trials = 2\nseeds = [0, 1, 2]\n" + ONE_OPT,
         "lr_grid_no_tune": "lr_grid = [0.01, 0.1]\n" + ONE_OPT,
         "address_no_ray": 'address = "10.0.0.5:6379"\n' + ONE_OPT,
         "address_bad": 'executor = "ray"\naddress = "not an address"\n' + ONE_OPT,
@@ -388,6 +388,17 @@ ROWS: list[tuple[str, list[str], str]] = [
         "more than its limit of 10,000",
     ),
     ("a model too large to train", [*GOOD, "--model", "mlp:1000000000"], "GiB free on cpu"),
+    # Found by benchmarks/fuzz_cli.py: the checker built the model before counting it.
+    (
+        "doctor: a model too large to build",
+        ["doctor", "--dataset", "digits", "--model", "mlp:1000000000"],
+        "GiB free on cpu",
+    ),
+    (
+        "heads: a model too large to build",
+        ["heads", "--dataset", "digits", "--classes", "0,1", "--model", "mlp:1000000000"],
+        "GiB free on cpu",
+    ),
     ("--max-trials below the study", [*GOOD, "-o", "adam,sgd", "--max-trials", "1"], "limit of 1"),
     ("--max-trials 0", [*GOOD, "--max-trials", "0"], "`max_trials` must be between 1"),
     ("--max-trials not a number", [*GOOD, "--max-trials", "x"], "'--max-trials'"),

@@ -41,7 +41,7 @@ from optbench.diagnose.monitors.initial_loss import judge_initial_loss
 from optbench.diagnose.numbers import pct, sig
 from optbench.diagnose.stop import resolve_stop_on
 from optbench.diagnose.task import chance_from_batch, task_for
-from optbench.engine import Callback, TrialContext
+from optbench.engine import Callback, TrialContext, check_models_fit
 from optbench.engine.batches import BatchOrder
 from optbench.models import TASKS, build_model
 from optbench.models.registry import describe_model
@@ -1072,7 +1072,9 @@ def check_study(study: StudySpec, data: Dataset) -> dict[str, list[Finding]]:
     """Head label → findings, once per distinct (model, loss) of the study (its first seed)."""
     results: dict[str, list[Finding]] = {}
     seen: set[tuple[object, str]] = set()
-    for trial in expand(study):
+    trials = expand(study)
+    check_models_fit((t.model for t in trials), data, study.device)  # before building any
+    for trial in trials:
         if (trial.model, trial.loss) in seen:
             continue
         seen.add((trial.model, trial.loss))

@@ -7,11 +7,10 @@ from __future__ import annotations
 import torch
 
 from optbench.core.errors import ConfigError
-from optbench.core.specs import Finding, StudySpec, TrialSpec, portable_reference
+from optbench.core.specs import Finding, StudySpec, portable_reference
 from optbench.data import Dataset
 from optbench.diagnose import CODES, check_data, check_study_design
-from optbench.engine import available_memory
-from optbench.models import build_model, parameter_count, training_bytes
+from optbench.models import build_model
 from optbench.models.factory import check_outputs
 from optbench.plan.limits import trial_count_problem
 
@@ -20,21 +19,6 @@ def check_size(study: StudySpec) -> None:
     problem = trial_count_problem(study)
     if problem:
         raise ConfigError(f"Invalid study: {problem}")
-
-
-def check_models_fit(trials: list[TrialSpec], data: Dataset, device: str) -> None:
-    """Refuse, before any work, a model one copy of which cannot train in this machine's
-    free memory (`--model mlp:100000000`): counted without building it."""
-    free = available_memory(device)
-    for model in {t.model for t in trials}:
-        count = parameter_count(model, data.input_shape, data.num_outputs)
-        need = training_bytes(count)
-        if need > free:
-            raise ConfigError(
-                f"The model ({model.name}, hidden={list(model.hidden)}) has {count:,} "
-                f"parameters: training one copy needs about {need / 2**30:.1f} GiB, more than "
-                f"the {free / 2**30:.1f} GiB free on {device}. Use fewer or smaller layers."
-            )
 
 
 def check_device(device: str) -> None:

@@ -22,7 +22,6 @@ from optbench.diagnose import lr_edge_findings, resolve_stop_on
 from optbench.driver import startup
 from optbench.driver.checks import (
     check_device,
-    check_models_fit,
     check_size,
     check_user_model,
     static_findings,
@@ -36,7 +35,13 @@ from optbench.driver.folder import (
     record_study,
     register,
 )
-from optbench.engine import TrainOptions, available_cores, native_status, threads_restored
+from optbench.engine import (
+    TrainOptions,
+    available_cores,
+    check_models_fit,
+    native_status,
+    threads_restored,
+)
 from optbench.executors import RunRequest, dataset_key, get_executor, plan_resources
 from optbench.models.graph import trial_graph
 from optbench.plan import choose_lrs, expand, search_trials, tuned_trials
@@ -68,7 +73,7 @@ def run_study(
     forked = startup.forks_workers(study, parallel_trials(study, trials))
     with startup.pyplot_beside(forked):  # matplotlib's import, off the critical path
         data = load_dataset(study.dataset, cache_dir, task=study.task)  # a bad file stops here
-    check_models_fit(trials, data, study.device)
+    check_models_fit((t.model for t in trials), data, study.device)
     make_study_folder(folder)
     with locked(folder), startup.collector_skips_what_lives_now(), threads_restored():
         store = Store(folder / "study.sqlite")

@@ -19,6 +19,7 @@ from optbench.engine.env import (
 from optbench.engine.fingerprint import fingerprint
 from optbench.engine.group_step import can_group, group_key
 from optbench.engine.handoff import Carried, HandedOff, Handoff
+from optbench.engine.memory import check_models_fit
 from optbench.engine.trainer import (
     MAX_REPLICAS,
     Event,
@@ -47,6 +48,7 @@ __all__ = [
     "available_cores",
     "available_memory",
     "can_group",
+    "check_models_fit",
     "describe_env",
     "evaluate",
     "fingerprint",
