@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 import tomli_w
-from hypothesis import HealthCheck, given, settings
+from fuzz import run_generated  # benchmarks/fuzz.py, beside this script
 from hypothesis import strategies as st
 
 from optbench.cli.app import main
@@ -505,23 +505,7 @@ TARGETS: dict[str, tuple[st.SearchStrategy[Any], Callable[[Any], int]]] = {
 def fuzz(name: str, examples: int) -> int:
     """Run one target for `examples` generated inputs; return how many ran."""
     strategy, target = TARGETS[name]
-    count = 0
-
-    @settings(
-        max_examples=examples,
-        database=None,
-        deadline=None,
-        derandomize=True,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(strategy)
-    def check(value: Any) -> None:
-        nonlocal count
-        count += 1
-        target(value)
-
-    check()
-    return count
+    return run_generated(strategy, target, examples)
 
 
 # -- the sandbox ------------------------------------------------------------------------------

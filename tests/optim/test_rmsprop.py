@@ -75,3 +75,34 @@ def test_other_variants_take_torchs_loop(monkeypatch, hparams):
 def test_the_torch_profile_builds_it():
     p = torch.nn.Parameter(torch.zeros(3))
     assert isinstance(build_optimizer(parse_optimizer("rmsprop"), [p]), ours.RMSprop)
+
+
+@pytest.mark.parametrize("alias", [False, True], ids=["adam", "rmsprop-average-is-grad"])
+def test_fused_adam_is_torchs_fused_adam_kernel_bit_for_bit(alias):
+    # fused_adam calls the AdamW kernel with wd = 0; on the seed MLP's shapes that must be
+    # exactly torch's own Adam kernel (no decay applied, nothing reordered).
+    from optbench.optim.torch_private import fused_adam
+
+    gen = torch.Generator().manual_seed(0)
+    shapes = [(128, 784), (128,), (10, 128), (10,)]
+
+    def tensors(scale=1.0, positive=False):
+        made = [torch.randn(s, generator=gen) * scale for s in shapes]
+        return [t.abs() for t in made] if positive else made
+
+    params, grads, avgs, sqs = tensors(), tensors(), tensors(), tensors(1e-3, positive=True)
+    ours_side = [[t.clone() for t in ts] for ts in (params, grads, avgs, sqs)]
+    torch_side = [[t.clone() for t in ts] for ts in (params, grads, avgs, sqs)]
+    beta1 = 0.0 if alias else 0.9
+    for step in range(1, 6):
+        for (p, g, m, v), run in ((ours_side, "ours"), (torch_side, "torch")):
+            m_used = g if alias else m
+            if run == "ours":
+                fused_adam(p, g, m_used, v, step, lr=1e-3, beta1=beta1, beta2=0.99, eps=1e-7)
+            else:
+                count = torch.full((), float(step))
+                torch._fused_adam_(p, g, m_used, v, [], [count] * len(p), lr=1e-3, beta1=beta1,
+                                   beta2=0.99, weight_decay=0.0, eps=1e-7, amsgrad=False,
+                                   maximize=False)  # fmt: skip
+    for mine, theirs in zip(ours_side, torch_side, strict=True):
+        assert all(torch.equal(a, b) for a, b in zip(mine, theirs, strict=True))

@@ -26,7 +26,6 @@ than the rule (float32 torch.linalg.vector_norm there), so the two agree to roun
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 import torch
@@ -80,7 +79,7 @@ class LARS(NativeUpdate, torch.optim.Optimizer):
         or None: the plain rule."""
         if not self.native:
             return None
-        return reuse_or_gather(self, index, params, partial(self._gather, group, params))
+        return reuse_or_gather(self, index, params, self._gather, group, params)
 
     def _gather(self, group: dict[str, Any], params: list[Tensor]) -> Gathered | None:
         if not self.native_fits(group, params):

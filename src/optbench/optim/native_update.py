@@ -23,7 +23,6 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import torch
@@ -169,10 +168,14 @@ class Gathered:
 
 
 def reuse_or_gather(
-    optimizer: Any, index: int, params: list[Tensor], gather: Callable[[], Gathered | None]
+    optimizer: Any,
+    index: int,
+    params: list[Tensor],
+    gather: Callable[..., Gathered | None],
+    *args: Any,
 ) -> Gathered | None:
     """Param group `index`'s tensors as last gathered while they still hold `params`, else
-    `gather()`'s (None: no kernel applies now). Kept in the optimizer's `__dict__`, not set in
+    `gather(*args)`'s (None: no kernel applies now). Kept in the optimizer's `__dict__`, not set in
     `__init__`: torch.optim pickles and restores only its own attributes. Every optimizer with
     a fused or native kernel steps through here (the Keras ports, LARS, torch-profile Adadelta,
     NAdam, Adamax): gathering and checking the tensors at every step cost ~12 µs of a ~64 µs
@@ -183,7 +186,7 @@ def reuse_or_gather(
     if gathered is not None and gathered.holds(params, optimizer.state):
         return gathered
     cache.pop(index, None)
-    gathered = gather()
+    gathered = gather(*args)
     if gathered is not None:
         cache[index] = gathered
     return gathered
@@ -236,7 +239,7 @@ class NativeTorchStep(NativeUpdate):
             params = [p for p in group["params"] if p.grad is not None]
             if not params:
                 continue
-            gathered = reuse_or_gather(self, index, params, partial(self._gather, group, params))
+            gathered = reuse_or_gather(self, index, params, self._gather, group, params)
             if gathered is None or not self.native_options(group):  # options edited since
                 return None
             # Every tensor's step (and NAdam's Π) must agree: the kernel gets one set of

@@ -104,25 +104,12 @@ def fused_adam(
     beta2: float,
     eps: float,
 ) -> None:
-    """One Adam step of every tensor (no weight decay, no amsgrad), in place: AdamW's rule with
-    wd = 0 (see `adamw_rule`). `exp_avgs` may be the gradients themselves when β₁ = 0 (the
+    """One Adam step of every tensor (no weight decay, no amsgrad), in place: `fused_adamw`
+    with wd = 0, which skips the decay (bit-identical to torch's `_fused_adam_` then, checked
+    on the seed MLP's shapes). `exp_avgs` may be the gradients themselves when β₁ = 0 (the
     average is then the gradient: RMSprop, optim/rmsprop.py)."""
-    count = torch.full((), float(step), device=params[0].device)
-    torch._fused_adam_(
-        list(params),
-        list(grads),
-        list(exp_avgs),
-        list(exp_avg_sqs),
-        [],
-        [count] * len(params),
-        lr=lr,
-        beta1=beta1,
-        beta2=beta2,
-        weight_decay=0.0,
-        eps=eps,
-        amsgrad=False,
-        maximize=False,
-    )
+    fused_adamw(params, grads, exp_avgs, exp_avg_sqs, [], step, lr=lr, beta1=beta1,
+                beta2=beta2, weight_decay=0.0, eps=eps, amsgrad=False)  # fmt: skip
 
 
 def fused_adagrad(

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 import torch
@@ -62,7 +61,7 @@ class KerasOptimizer(torch.optim.Optimizer):
             with torch.enable_grad():
                 loss = closure()
         for index, group in enumerate(self.param_groups):
-            fused = reuse_or_gather(self, index, group["params"], partial(self._gather, group))
+            fused = reuse_or_gather(self, index, group["params"], self._gather, group)
             # `native` (NativeUpdate's) may have been switched off since the tensors were gathered
             if fused is not None and fused.steps_agree() and getattr(self, "native", True):
                 self.fused_update(fused, group)
