@@ -38,5 +38,9 @@ def test_unstackable_trials_run_alone():
 def test_groups_never_exceed_what_fits_the_memory():
     trials = _trials([f"o{i}" for i in range(9)], [0])
     groups = plan_groups(trials, workers=1, options=TrainOptions(max_replicas=4))
-    assert [len(g) for g in groups] == [4, 4, 1]
+    assert [len(g) for g in groups] == [3, 3, 3]  # near-equal, none left nearly alone
+    assert sorted(t.id for g in groups for t in g) == sorted(t.id for t in trials)
+    sweep = _trials([f"o{i}" for i in range(21)], [0, 1, 2])
+    groups = plan_groups(sweep, workers=2, options=TrainOptions(max_replicas=5))
+    assert sorted(len(g) for g in groups) == [4] * 12 + [5] * 3
     assert [len(g) for g in plan_groups(trials, 1, options=TrainOptions(max_replicas=0))] == [1] * 9

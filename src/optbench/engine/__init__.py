@@ -13,6 +13,7 @@ from optbench.engine.env import (
     available_memory,
     describe_env,
     numerics,
+    shared_cache,
     threads_restored,
     use_threads,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "native_status",
     "numerics",
     "save_checkpoint",
+    "shared_cache",
     "threads_restored",
     "train_group",
     "train_trial",

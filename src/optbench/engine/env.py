@@ -21,6 +21,7 @@ import os
 import platform
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import torch
 from threadpoolctl import threadpool_limits
@@ -118,6 +119,37 @@ def cpu_name() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+@functools.cache
+def shared_cache() -> tuple[int, int]:
+    """The CPU's last-level cache as Linux reports it: (bytes, how many CPUs share it);
+    (0, 1) where it does not say (another OS, a VM that hides it)."""
+    best = (0, 1)
+    for index in sorted(Path("/sys/devices/system/cpu/cpu0/cache").glob("index*")):
+        try:
+            if (index / "type").read_text().strip() == "Instruction":
+                continue
+            size = _cache_bytes((index / "size").read_text().strip())
+            sharers = _cpu_count((index / "shared_cpu_list").read_text().strip())
+        except (OSError, ValueError):
+            continue
+        best = max(best, (size, sharers))
+    return best
+
+
+def _cache_bytes(text: str) -> int:
+    units = {"K": 2**10, "M": 2**20, "G": 2**30}
+    return int(text[:-1]) * units[text[-1]] if text[-1:] in units else int(text)
+
+
+def _cpu_count(cpu_list: str) -> int:
+    """CPUs in a list like `0-3,8-11`."""
+    count = 0
+    for part in cpu_list.split(","):
+        first, _, last = part.partition("-")
+        count += int(last or first) - int(first) + 1
+    return count
 
 
 def available_memory(device: str = "cpu") -> int:

@@ -2,8 +2,9 @@
 
 Threads: one per training process, always (engine/env.py says why: results must not depend
 on a thread count, and small models are overhead-bound anyway). Replicas per group: what fits
-the free memory, for the biggest model of the phase. Neither changes what a trial computes,
-only how fast: they are in TrainOptions, not in trial ids.
+the free memory, for the biggest model of the phase, and on the CPU what keeps the groups
+side by side in the cache they share (below). Neither changes what a trial computes, only how
+fast: they are in TrainOptions, not in trial ids.
 """
 
 from __future__ import annotations
@@ -13,13 +14,20 @@ from dataclasses import dataclass
 
 from optbench.core.specs import StudySpec, TrialSpec
 from optbench.data import Dataset
-from optbench.engine import MAX_REPLICAS, THREADS, available_memory
+from optbench.engine import MAX_REPLICAS, THREADS, available_memory, shared_cache
 from optbench.engine.trainer import EVAL_CHUNK
 from optbench.models import ModelCost, build_model, model_cost
 
 # Groups may use half the free memory between them: the rest is for the dataset copies of the
 # workers, the driver and everything else running on the machine.
 MEMORY_SHARE = 0.5
+# A group steps its replicas in turn, each reading its weights, gradients and optimizer state.
+# While the groups of all workers fit in the last-level cache they share, those stay there;
+# beyond it, every step fetches them from memory and the workers slow each other down.
+# Measured on the seed MLP (1.6 MB a replica with Adam; AMD EPYC, 32 MiB shared by 2 cores, two
+# workers, benchmarks/results/seed_speed.md): 4-6 replicas a group ~425 µs a replica-step,
+# 8-11 ~490 µs. The share leaves room for the batches, the dataset rows and the code.
+CACHE_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,16 @@ def replicas_that_fit(cost: ModelCost, batch_size: int, memory: int, parallel: i
     return max(1, min(MAX_REPLICAS, budget // max(1, per_replica)))
 
 
+def replicas_in_cache(cost: ModelCost, parallel: int, cache: tuple[int, int]) -> int:
+    """Replicas per group so that `parallel` groups fit in CACHE_SHARE of the shared cache
+    (`cache`: its bytes and how many CPUs share it). No limit where the cache is unknown, or
+    where not even one replica fits: every step streams from memory then, whatever the group."""
+    size, sharers = cache
+    per_replica = 4 * 4 * cost.parameters  # weights, gradients, two optimizer buffers (Adam)
+    fits = int(size * CACHE_SHARE / max(1, min(parallel, sharers))) // max(1, per_replica)
+    return fits if fits >= 1 else MAX_REPLICAS
+
+
 def _biggest(todo: Sequence[TrialSpec], data: Dataset) -> ModelCost:
     costs = [
         model_cost(
@@ -67,4 +85,7 @@ def _thread_policy(study: StudySpec) -> str:
 def _max_replicas(study: StudySpec, cost: ModelCost, batch: int, parallel: int) -> int:
     if study.executor == "ray":  # the nodes' memory is not known here; Ray places by CPUs
         return MAX_REPLICAS
-    return replicas_that_fit(cost, batch, available_memory(study.device), parallel)
+    fit = replicas_that_fit(cost, batch, available_memory(study.device), parallel)
+    if study.device != "cpu":
+        return fit
+    return min(fit, replicas_in_cache(cost, parallel, shared_cache()))
