@@ -80,3 +80,68 @@ def test_a_profiler_still_sees_the_step() -> None:
         step()
     names = {event.key for event in prof.key_averages()}
     assert "Optimizer.step#KerasAdam.step" in names
+
+
+# torch.optim's fused Adam, AdamW and Adagrad: the step goes straight to the kernel call
+# (kernel_call), which must leave weights and state bit-identical to torch's own step.
+KERNEL_CASES = {
+    "adam": (torch.optim.Adam, {"lr": 1e-3}),
+    "adam-amsgrad-wd-maximize": (
+        torch.optim.Adam,
+        {"lr": 3e-3, "amsgrad": True, "weight_decay": 1e-2, "maximize": True},
+    ),
+    "adamw": (torch.optim.AdamW, {"lr": 1e-2, "weight_decay": 0.05, "betas": (0.8, 0.99)}),
+    "adagrad": (
+        torch.optim.Adagrad,
+        {"lr": 0.05, "lr_decay": 1e-3, "weight_decay": 1e-3, "initial_accumulator_value": 0.1},
+    ),
+}
+
+
+def _seed_mlp_run(cls: type, hparams: dict, fast: bool) -> tuple[list, dict]:
+    """30 steps of the seed's 784-128-10 MLP on fixed batches; the lr halves at step 10 and
+    the state is saved and loaded back at step 20 (the gathered lists must follow both)."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+    optimizer = cls(model.parameters(), fused=True, **hparams)
+    step = plain_step(optimizer) if fast else optimizer.step
+    batches = torch.Generator().manual_seed(1)
+    for i in range(30):
+        x = torch.rand(64, 784, generator=batches)
+        y = torch.randint(0, 10, (64,), generator=batches)
+        optimizer.zero_grad(set_to_none=i % 2 == 0)  # new .grad tensors every other step
+        nn.functional.cross_entropy(model(x), y).backward()
+        step()
+        if i == 10:
+            optimizer.param_groups[0]["lr"] /= 2
+        if i == 20:
+            optimizer.load_state_dict(optimizer.state_dict())
+    return [p.detach().clone() for p in model.parameters()], optimizer.state_dict()
+
+
+@pytest.mark.parametrize("case", KERNEL_CASES)
+def test_fused_kernel_call_is_torchs_step_bit_for_bit(case: str) -> None:
+    cls, hparams = KERNEL_CASES[case]
+    optimizer = cls([nn.Parameter(torch.ones(3))], fused=True, **hparams)
+    assert plain_step(optimizer) is not None
+    fast_weights, fast_state = _seed_mlp_run(cls, hparams, fast=True)
+    torch_weights, torch_state = _seed_mlp_run(cls, hparams, fast=False)
+    assert all(torch.equal(a, b) for a, b in zip(fast_weights, torch_weights, strict=True))
+    for index, state in torch_state["state"].items():
+        for name, value in state.items():
+            assert torch.equal(fast_state["state"][index][name], value), (index, name)
+
+
+def test_fused_kernel_call_takes_the_step_and_declines_what_it_does_not_cover() -> None:
+    weight = nn.Parameter(torch.ones(3))
+    weight.grad = torch.ones(3)
+    optimizer = torch.optim.Adam([weight], fused=True)
+    step = plain_step(optimizer)
+    step()  # the first step is torch's: it creates the state
+    assert not optimizer.__dict__.get("_gathered")
+    step()  # then the kernel call, on lists it keeps
+    assert optimizer.__dict__["_gathered"][0].params == [weight]
+    assert float(optimizer.state[weight]["step"]) == 2.0
+    optimizer.param_groups[0]["lr"] = torch.tensor(1e-3)  # a tensor lr: torch's step again
+    step()
+    assert float(optimizer.state[weight]["step"]) == 3.0

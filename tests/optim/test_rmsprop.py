@@ -30,21 +30,23 @@ def _pair(dtype, **hparams):
     )
 
 
-def _run(mine, opt, theirs, ref, dtype, steps=60, direct=False):
+def _run(mine, opt, theirs, ref, dtype, steps=60):
     for step in range(1, steps + 1):
         for a, b, g in zip(mine, theirs, _grads(step, dtype), strict=True):
             a.grad, b.grad = g.clone(), g.clone()
-        if direct:  # the fused path itself, in float64, where step() takes torch's loop
-            with torch.no_grad():
-                opt._step_group(opt.param_groups[0])
-        else:
-            opt.step()
+        opt.step()
         ref.step()
 
 
-def test_the_fused_rule_is_torchs_rule_in_float64():
+def test_the_fused_rule_is_torchs_rule_in_float64(monkeypatch):
+    # the fused path itself, in float64, where step() would take torch's loop
+    monkeypatch.setattr(ours, "KERNEL_DTYPES", (torch.float64,))
+    calls = []
+    real = ours.fused_adam
+    monkeypatch.setattr(ours, "fused_adam", lambda *a, **k: calls.append(1) or real(*a, **k))
     mine, opt, theirs, ref = _pair(torch.float64, lr=0.01, alpha=0.9, eps=1e-6)
-    _run(mine, opt, theirs, ref, torch.float64, direct=True)
+    _run(mine, opt, theirs, ref, torch.float64)
+    assert len(calls) == 60
     for a, b in zip(mine, theirs, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-15)
 
@@ -61,9 +63,7 @@ def test_float32_takes_the_fused_kernel_and_agrees_to_round_off(monkeypatch):
     assert set(opt.state_dict()["state"][0]) == set(ref.state_dict()["state"][0])
 
 
-@pytest.mark.parametrize(
-    "hparams", [{"momentum": 0.5}, {"centered": True}, {"weight_decay": 0.01}]
-)
+@pytest.mark.parametrize("hparams", [{"momentum": 0.5}, {"centered": True}, {"weight_decay": 0.01}])
 def test_other_variants_take_torchs_loop(monkeypatch, hparams):
     monkeypatch.setattr(ours, "fused_adam", lambda *a, **k: pytest.fail("fused path taken"))
     mine, opt, theirs, ref = _pair(torch.float32, lr=0.01, **hparams)

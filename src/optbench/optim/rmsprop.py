@@ -21,7 +21,11 @@ from typing import Any
 
 import torch
 
+from optbench.optim.native_update import Gathered, reuse_or_gather
 from optbench.optim.torch_private import fused_adam
+
+# What the fused path takes; float64 runs torch's loop (the reference, see the docstring).
+KERNEL_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
 
 
 class RMSprop(torch.optim.RMSprop):
@@ -29,60 +33,74 @@ class RMSprop(torch.optim.RMSprop):
 
     @torch.no_grad()
     def step(self, closure: Callable[[], float] | None = None) -> float | None:  # type: ignore[override]
-        if not all(self._fusable(group) for group in self.param_groups):
+        gathered = [
+            reuse_or_gather(self, index, group["params"], self._gather, group)
+            if _plain(group)
+            else None
+            for index, group in enumerate(self.param_groups)
+        ]
+        if any(fused is None for fused in gathered):
             return super().step(closure)
         loss = None
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        for group in self.param_groups:
-            self._step_group(group)
+        for fused, group in zip(gathered, self.param_groups, strict=True):
+            self._step_fused(fused, group)  # type: ignore[arg-type]
         return loss
 
-    def _fusable(self, group: dict[str, Any]) -> bool:
-        params = [p for p in group["params"] if p.grad is not None]
-        plain = (
-            group["momentum"] == 0
-            and not group["centered"]
-            and group["weight_decay"] == 0
-            and not group["maximize"]
-            and not group["differentiable"]
-            and not group["capturable"]
-        )
-        if not (plain and params):
-            return plain
-        first = params[0]
-        steps = {float(self.state[p]["step"]) for p in params if self.state[p]}
-        return (
-            len(steps) <= 1
-            and (not steps or len(self.state) == 0 or all(self.state[p] for p in params))
-            and first.device.type in ("cpu", "cuda")
-            and first.dtype in (torch.float32, torch.float16, torch.bfloat16)
-            and all(p.dtype == first.dtype and p.device == first.device for p in params)
-            and not any(p.grad.is_sparse for p in params)
-        )
-
-    def _step_group(self, group: dict[str, Any]) -> None:
-        params = [p for p in group["params"] if p.grad is not None]
-        if not params:
-            return
+    def _gather(self, group: dict[str, Any]) -> Gathered | None:
+        """The group's tensors for the fused kernel (their state created as torch does, at
+        the first step), if it applies to all of them: one dtype it takes, one device, dense
+        gradients, all at the same step."""
+        params = group["params"]
+        first = params[0] if params else None
+        if first is None or not (
+            first.device.type in ("cpu", "cuda")
+            and first.dtype in KERNEL_DTYPES
+            and all(
+                p.grad is not None
+                and not p.grad.is_sparse
+                and p.dtype == first.dtype
+                and p.device == first.device
+                for p in params
+            )
+        ):
+            return None
         for p in params:
-            state = self.state[p]
-            if not state:
-                state["step"] = torch.zeros((), dtype=torch.float32)
-                state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-            state["step"] += 1
-        t = int(self.state[params[0]]["step"])
+            if not self.state[p]:
+                self.state[p]["step"] = torch.zeros((), dtype=torch.float32)
+                self.state[p]["square_avg"] = torch.zeros_like(
+                    p, memory_format=torch.preserve_format
+                )
+        fused = Gathered.gather(params, self.state, ("step", "square_avg"))
+        return fused if len({float(t) for t in fused.buffers["step"]}) == 1 else None
+
+    @staticmethod
+    def _step_fused(fused: Gathered, group: dict[str, Any]) -> None:
+        torch._foreach_add_(fused.buffers["step"], 1)
+        t = int(fused.buffers["step"][0])
         correction = math.sqrt(1 - group["alpha"] ** t)
-        grads = [p.grad for p in params]
         fused_adam(
-            params,
-            grads,
-            grads,  # β₁ = 0: the kernel's average is the gradient, written back unchanged
-            [self.state[p]["square_avg"] for p in params],
+            fused.params,
+            fused.grads,
+            fused.grads,  # β₁ = 0: the kernel's average is the gradient, written back unchanged
+            fused.buffers["square_avg"],
             t,
             lr=group["lr"] / correction,
             beta1=0.0,
             beta2=group["alpha"],
             eps=group["eps"] / correction,
         )
+
+
+def _plain(group: dict[str, Any]) -> bool:
+    """Plain RMSprop: the rule the fused kernel computes."""
+    return (
+        group["momentum"] == 0
+        and not group["centered"]
+        and group["weight_decay"] == 0
+        and not group["maximize"]
+        and not group["differentiable"]
+        and not group["capturable"]
+    )
