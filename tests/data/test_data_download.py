@@ -20,27 +20,28 @@ SHA = sha256(BODY)
 
 def test_good_file_is_cached_and_reused(loopback: Loopback, tmp_path: Path) -> None:
     url = loopback.add("f.bin", BODY)
-    path = fetch("f.bin", [url], SHA, tmp_path)
+    path, origin = fetch("f.bin", [url], SHA, tmp_path)
+    assert origin == url
     assert path == tmp_path / "f.bin" and path.read_bytes() == BODY
-    assert fetch("f.bin", [url], SHA, tmp_path) == path
+    assert fetch("f.bin", [url], SHA, tmp_path) == (path, None)  # cached: no download
     assert loopback.hits == ["/f.bin"]  # the second call was served by the cache
     assert [p.name for p in tmp_path.iterdir()] == ["f.bin"]
 
 
 def test_uppercase_sha_is_accepted(loopback: Loopback, tmp_path: Path) -> None:
-    assert fetch("f.bin", [loopback.add("f.bin", BODY)], SHA.upper(), tmp_path).is_file()
+    assert fetch("f.bin", [loopback.add("f.bin", BODY)], SHA.upper(), tmp_path)[0].is_file()
 
 
 def test_corrupt_cached_file_is_replaced(loopback: Loopback, tmp_path: Path) -> None:
     (tmp_path / "f.bin").write_bytes(b"stale or damaged")
-    path = fetch("f.bin", [loopback.add("f.bin", BODY)], SHA, tmp_path)
+    path, _ = fetch("f.bin", [loopback.add("f.bin", BODY)], SHA, tmp_path)
     assert path.read_bytes() == BODY and loopback.hits == ["/f.bin"]
 
 
 def test_first_mirror_fails_second_delivers(loopback: Loopback, tmp_path: Path) -> None:
     bad = loopback.add("a/f.bin", b"wrong bytes")
     good = loopback.add("b/f.bin", BODY)
-    assert fetch("f.bin", [loopback.base + "missing/f.bin", bad, good], SHA, tmp_path).is_file()
+    assert fetch("f.bin", [loopback.base + "missing/f.bin", bad, good], SHA, tmp_path)[1] == good
     assert loopback.hits == ["/missing/f.bin", "/a/f.bin", "/b/f.bin"]
 
 
@@ -105,7 +106,7 @@ def test_redirect_to_plain_http_is_refused(loopback: Loopback, tmp_path: Path, l
 def test_loopback_redirect_is_followed(loopback: Loopback, tmp_path: Path) -> None:
     target = loopback.add("real/f.bin", BODY)
     url = loopback.add("f.bin", mode="redirect", location=target)
-    assert fetch("f.bin", [url], SHA, tmp_path).read_bytes() == BODY
+    assert fetch("f.bin", [url], SHA, tmp_path)[0].read_bytes() == BODY
 
 
 @pytest.mark.parametrize(

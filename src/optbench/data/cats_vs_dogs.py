@@ -30,7 +30,7 @@ from optbench.core.errors import ConfigError, DataError
 from optbench.data.archive import extract_zip
 from optbench.data.arrays import RawArrays
 from optbench.data.cats_vs_dogs_archive import PUBLISHED_SIZE, check_archive
-from optbench.data.download import fetch_by_size, fetch_with_origin, sha256_of
+from optbench.data.download import fetch, fetch_by_size, sha256_of
 from optbench.data.image_folder import (
     DEFAULT_SIZE,
     parse_image_options,
@@ -128,7 +128,7 @@ def _verified_archive(
     the user pinned stands in for the size and structure checks), else by size and structure."""
     urls = source.urls(source.files[0].filename)
     if wanted is not None:
-        archive, _ = fetch_with_origin(ZIP_NAME, urls, wanted, folder, timeout=request.timeout)
+        archive, _ = fetch(ZIP_NAME, urls, wanted, folder, timeout=request.timeout)
         return archive, wanted
     archive, digest = fetch_by_size(ZIP_NAME, urls, PUBLISHED_SIZE, folder, timeout=request.timeout)
     try:

@@ -119,28 +119,13 @@ def fetch(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     max_bytes: int = MAX_DOWNLOAD_BYTES,
-) -> Path:
-    """`cache_dir/filename`, verified; downloaded from the first mirror that delivers it.
+) -> tuple[Path, str | None]:
+    """`cache_dir/filename`, verified, and the URL it came from (None: it was already cached),
+    downloaded from the first mirror that delivers it.
 
     Raises ConfigError for a URL that is not https (or loopback http), and one DownloadError
     (a DataError) listing every mirror's failure when none delivers the right bytes.
     """
-    path, _ = fetch_with_origin(
-        filename, urls, sha256, cache_dir, timeout=timeout, max_bytes=max_bytes
-    )
-    return path
-
-
-def fetch_with_origin(
-    filename: str,
-    urls: Sequence[str],
-    sha256: str,
-    cache_dir: Path,
-    *,
-    timeout: float = DEFAULT_TIMEOUT,
-    max_bytes: int = MAX_DOWNLOAD_BYTES,
-) -> tuple[Path, str | None]:
-    """Like `fetch`, also returning the URL it came from (None when it was already cached)."""
     sha256 = _check_sha256(sha256)
     _check_urls(filename, urls)
     hit = verified_cached(filename, sha256, cache_dir)

@@ -18,7 +18,7 @@ import numpy as np
 
 from optbench.core.errors import ConfigError, DataError
 from optbench.data.arrays import RawArrays, check_arrays
-from optbench.data.download import DownloadError, fetch_with_origin, offline_advice, verified_cached
+from optbench.data.download import DownloadError, fetch, offline_advice, verified_cached
 from optbench.data.idx import load_idx
 from optbench.data.inflated import inflated_folder
 from optbench.data.info import DatasetInfo, ReadRequest, RemoteSource
@@ -163,7 +163,7 @@ def _download_source(
     try:
         paths, origins = [], []
         for remote in source.files:
-            path, url = fetch_with_origin(
+            path, url = fetch(
                 remote.filename,
                 source.urls(remote.filename),
                 remote.sha256,

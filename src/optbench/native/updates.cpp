@@ -27,6 +27,7 @@
 #include <cmath>
 #include <cstdint>
 #include <initializer_list>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -93,6 +94,27 @@ T* ptr(const at::Tensor& t) {
   return t.data_ptr<T>();
 }
 
+// The loop every rule below shares: `rule(w, g, a, b)` for each element of each parameter, in
+// order, in the parameters' type (float, or double for the tests), with references to the
+// element of the parameter, its gradient and its two state tensors. A rule reads its
+// hyperparameters' type as `T` (see TYPE_OF) and converts them as ATen converts a Python float.
+template <typename Rule>
+void each_element(at::ScalarType dtype, at::TensorList params, at::TensorList grads,
+                  at::TensorList a_list, at::TensorList b_list, Rule rule) {
+  AT_DISPATCH_FLOATING_TYPES(dtype, "each_element", [&] {
+    for (size_t k = 0; k < params.size(); ++k) {
+      scalar_t* __restrict__ w = ptr<scalar_t>(params[k]);
+      const scalar_t* __restrict__ g = ptr<scalar_t>(grads[k]);
+      scalar_t* __restrict__ a = ptr<scalar_t>(a_list[k]);
+      scalar_t* __restrict__ b = ptr<scalar_t>(b_list[k]);
+      const int64_t n = params[k].numel();
+      for (int64_t i = 0; i < n; ++i) rule(w[i], g[i], a[i], b[i]);
+    }
+  });
+}
+
+#define TYPE_OF(w) using T = std::decay_t<decltype(w)>
+
 // ---- the elementwise pieces, as ATen computes them for one element ----------------------------
 
 // Tensor.lerp_(end, weight) for a scalar weight (aten/src/ATen/native/Lerp.h).
@@ -113,76 +135,46 @@ inline T maximum(T a, T b) {
 // torch.optim.Adadelta (_single_tensor_adadelta):
 //   g ← g + wd·w;  v ← v·ρ + (1-ρ)·g·g;  δ = √(u + ε) / √(v + ε) · g;  u ← u·ρ + (1-ρ)·δ·δ;
 //   w ← w + (-lr)·δ
-template <typename T>
-void adadelta_impl(at::TensorList params, at::TensorList grads, at::TensorList square_avgs,
-                   at::TensorList acc_deltas, double lr_, double rho_, double eps_,
-                   double weight_decay_) {
-  const T neg_lr = static_cast<T>(-lr_), rho = static_cast<T>(rho_),
-          one_minus_rho = static_cast<T>(1 - rho_), eps = static_cast<T>(eps_),
-          wd = static_cast<T>(weight_decay_);
-  const bool l2 = weight_decay_ != 0;
-  for (size_t k = 0; k < params.size(); ++k) {
-    T* __restrict__ w = ptr<T>(params[k]);
-    const T* __restrict__ g = ptr<T>(grads[k]);
-    T* __restrict__ v = ptr<T>(square_avgs[k]);
-    T* __restrict__ u = ptr<T>(acc_deltas[k]);
-    const int64_t n = params[k].numel();
-    for (int64_t i = 0; i < n; ++i) {
-      const T grad = l2 ? g[i] + wd * w[i] : g[i];
-      const T avg = v[i] * rho + one_minus_rho * grad * grad;
-      const T std = std::sqrt(avg + eps);
-      const T delta = std::sqrt(u[i] + eps) / std * grad;
-      v[i] = avg;
-      u[i] = u[i] * rho + one_minus_rho * delta * delta;
-      w[i] = w[i] + neg_lr * delta;
-    }
-  }
-}
-
 bool adadelta_update(at::TensorList params, at::TensorList grads, at::TensorList square_avgs,
                      at::TensorList acc_deltas, at::TensorList steps, double step, double lr,
-                     double rho, double eps, double weight_decay) {
+                     double rho_, double eps_, double weight_decay) {
   const auto dtype = check_group("adadelta_update", params, {grads, square_avgs, acc_deltas});
   advance("adadelta_update", steps, step);
-  AT_DISPATCH_FLOATING_TYPES(dtype, "adadelta_update", [&] {
-    adadelta_impl<scalar_t>(params, grads, square_avgs, acc_deltas, lr, rho, eps, weight_decay);
+  const bool l2 = weight_decay != 0;
+  each_element(dtype, params, grads, square_avgs, acc_deltas, [&](auto& w, auto g, auto& v, auto& u) {
+    TYPE_OF(w);
+    const T neg_lr = static_cast<T>(-lr), rho = static_cast<T>(rho_),
+            one_minus_rho = static_cast<T>(1 - rho_), eps = static_cast<T>(eps_),
+            wd = static_cast<T>(weight_decay);
+    const T grad = l2 ? g + wd * w : g;
+    const T avg = v * rho + one_minus_rho * grad * grad;
+    const T std = std::sqrt(avg + eps);
+    const T delta = std::sqrt(u + eps) / std * grad;
+    v = avg;
+    u = u * rho + one_minus_rho * delta * delta;
+    w = w + neg_lr * delta;
   });
   return true;
 }
 
 // Keras Adadelta (optim/keras/adadelta.py), after Keras' decay w ← w·(1 - wd·lr):
 //   v ← v·ρ + (1-ρ)·g·g;  δ = -(√(u + ε) · g / √(v + ε));  u ← u·ρ + (1-ρ)·δ·δ;  w ← w + lr·δ
-template <typename T>
-void keras_adadelta_impl(at::TensorList params, at::TensorList grads, at::TensorList acc_grads,
-                         at::TensorList acc_deltas, double lr_, double rho_, double eps_,
-                         double decay_) {
-  const T lr = static_cast<T>(lr_), rho = static_cast<T>(rho_),
-          one_minus_rho = static_cast<T>(1 - rho_), eps = static_cast<T>(eps_),
-          decay = static_cast<T>(decay_);
-  const bool decays = decay_ != 1;
-  for (size_t k = 0; k < params.size(); ++k) {
-    T* __restrict__ w = ptr<T>(params[k]);
-    const T* __restrict__ g = ptr<T>(grads[k]);
-    T* __restrict__ v = ptr<T>(acc_grads[k]);
-    T* __restrict__ u = ptr<T>(acc_deltas[k]);
-    const int64_t n = params[k].numel();
-    for (int64_t i = 0; i < n; ++i) {
-      const T weight = decays ? w[i] * decay : w[i];
-      const T avg = v[i] * rho + one_minus_rho * g[i] * g[i];
-      const T delta = -(std::sqrt(u[i] + eps) * g[i] / std::sqrt(avg + eps));
-      v[i] = avg;
-      u[i] = u[i] * rho + one_minus_rho * delta * delta;
-      w[i] = weight + lr * delta;
-    }
-  }
-}
-
 void keras_adadelta_update(at::TensorList params, at::TensorList grads, at::TensorList acc_grads,
-                           at::TensorList acc_deltas, double lr, double rho, double eps,
-                           double decay) {
+                           at::TensorList acc_deltas, double lr_, double rho_, double eps_,
+                           double decay_) {
   const auto dtype = check_group("keras_adadelta_update", params, {grads, acc_grads, acc_deltas});
-  AT_DISPATCH_FLOATING_TYPES(dtype, "keras_adadelta_update", [&] {
-    keras_adadelta_impl<scalar_t>(params, grads, acc_grads, acc_deltas, lr, rho, eps, decay);
+  const bool decays = decay_ != 1;
+  each_element(dtype, params, grads, acc_grads, acc_deltas, [&](auto& w, auto g, auto& v, auto& u) {
+    TYPE_OF(w);
+    const T lr = static_cast<T>(lr_), rho = static_cast<T>(rho_),
+            one_minus_rho = static_cast<T>(1 - rho_), eps = static_cast<T>(eps_),
+            decay = static_cast<T>(decay_);
+    const T weight = decays ? w * decay : w;
+    const T avg = v * rho + one_minus_rho * g * g;
+    const T delta = -(std::sqrt(u + eps) * g / std::sqrt(avg + eps));
+    v = avg;
+    u = u * rho + one_minus_rho * delta * delta;
+    w = weight + lr * delta;
   });
 }
 
@@ -195,37 +187,6 @@ void keras_adadelta_update(at::TensorList params, at::TensorList grads, at::Tens
 //   w ← w·decay;  g ← g + wd·w
 //   m ← lerp(m, g, 1-β₁);  v ← v·β₂ + (1-β₂)·g·g;  d = √(v / b2) + ε
 //   w ← w + c_g·g / d;  w ← w + c_m·m / d
-template <typename T>
-void nadam_impl(at::TensorList params, at::TensorList grads, at::TensorList exp_avgs,
-                at::TensorList exp_avg_sqs, double beta1_, double beta2_, double eps_,
-                double weight_decay_, double decay_, double correction2_, double grad_coef_,
-                double avg_coef_) {
-  const T one_minus_beta1 = static_cast<T>(1 - beta1_), beta2 = static_cast<T>(beta2_),
-          one_minus_beta2 = static_cast<T>(1 - beta2_), eps = static_cast<T>(eps_),
-          wd = static_cast<T>(weight_decay_), decay = static_cast<T>(decay_),
-          correction2 = static_cast<T>(correction2_), grad_coef = static_cast<T>(grad_coef_),
-          avg_coef = static_cast<T>(avg_coef_);
-  const bool l2 = weight_decay_ != 0, decays = decay_ != 1;
-  for (size_t k = 0; k < params.size(); ++k) {
-    T* __restrict__ w = ptr<T>(params[k]);
-    const T* __restrict__ g = ptr<T>(grads[k]);
-    T* __restrict__ m = ptr<T>(exp_avgs[k]);
-    T* __restrict__ v = ptr<T>(exp_avg_sqs[k]);
-    const int64_t n = params[k].numel();
-    for (int64_t i = 0; i < n; ++i) {
-      const T weight = decays ? w[i] * decay : w[i];
-      const T grad = l2 ? g[i] + wd * weight : g[i];
-      const T avg = lerp(m[i], grad, one_minus_beta1);
-      const T avg_sq = v[i] * beta2 + one_minus_beta2 * grad * grad;
-      const T denom = std::sqrt(avg_sq / correction2) + eps;
-      const T stepped = weight + grad_coef * grad / denom;
-      m[i] = avg;
-      v[i] = avg_sq;
-      w[i] = stepped + avg_coef * avg / denom;
-    }
-  }
-}
-
 // `mu_products`: torch's running products Π (0-d float tensors), each `mu_product_before`
 // before the step and `mu_product` after (the caller computed it as torch's `Π *= μ_t` rounds).
 bool nadam_update(at::TensorList params, at::TensorList grads, at::TensorList exp_avgs,
@@ -249,9 +210,23 @@ bool nadam_update(at::TensorList params, at::TensorList grads, at::TensorList ex
       *p.data_ptr<double>() = mu_product;
     }
   }
-  AT_DISPATCH_FLOATING_TYPES(dtype, "nadam_update", [&] {
-    nadam_impl<scalar_t>(params, grads, exp_avgs, exp_avg_sqs, beta1, beta2, eps, weight_decay,
-                         decay, correction2, grad_coef, avg_coef);
+  const bool l2 = weight_decay != 0, decays = decay != 1;
+  each_element(dtype, params, grads, exp_avgs, exp_avg_sqs, [&](auto& w, auto g, auto& m, auto& v) {
+    TYPE_OF(w);
+    const T one_minus_beta1 = static_cast<T>(1 - beta1), beta2_ = static_cast<T>(beta2),
+            one_minus_beta2 = static_cast<T>(1 - beta2), eps_ = static_cast<T>(eps),
+            wd = static_cast<T>(weight_decay), decay_ = static_cast<T>(decay),
+            correction2_ = static_cast<T>(correction2), grad_coef_ = static_cast<T>(grad_coef),
+            avg_coef_ = static_cast<T>(avg_coef);
+    const T weight = decays ? w * decay_ : w;
+    const T grad = l2 ? g + wd * weight : g;
+    const T avg = lerp(m, grad, one_minus_beta1);
+    const T avg_sq = v * beta2_ + one_minus_beta2 * grad * grad;
+    const T denom = std::sqrt(avg_sq / correction2_) + eps_;
+    const T stepped = weight + grad_coef_ * grad / denom;
+    m = avg;
+    v = avg_sq;
+    w = stepped + avg_coef_ * avg / denom;
   });
   return true;
 }
@@ -259,43 +234,26 @@ bool nadam_update(at::TensorList params, at::TensorList grads, at::TensorList ex
 // Keras Nadam (optim/keras/nadam.py), after Keras' decay, with the step's constants from
 // Python: a = μ_{t+1}/(1 - Π_t·μ_{t+1}), b = (1-μ_t)/(1-Π_t), b2 = 1-β₂ᵗ:
 //   m ← lerp(m, g, 1-β₁);  v ← lerp(v, g·g, 1-β₂);  m̂ = m·a + b·g;  w ← w + (-lr)·m̂ / (√(v / b2) + ε)
-template <typename T>
-void keras_nadam_impl(at::TensorList params, at::TensorList grads, at::TensorList momentums,
-                      at::TensorList velocities, double lr_, double beta1_, double beta2_,
-                      double eps_, double decay_, double avg_coef_, double grad_coef_,
-                      double correction2_) {
-  const T neg_lr = static_cast<T>(-lr_), one_minus_beta1 = static_cast<T>(1 - beta1_),
-          one_minus_beta2 = static_cast<T>(1 - beta2_), eps = static_cast<T>(eps_),
-          decay = static_cast<T>(decay_), avg_coef = static_cast<T>(avg_coef_),
-          grad_coef = static_cast<T>(grad_coef_), correction2 = static_cast<T>(correction2_);
-  const bool decays = decay_ != 1;
-  for (size_t k = 0; k < params.size(); ++k) {
-    T* __restrict__ w = ptr<T>(params[k]);
-    const T* __restrict__ g = ptr<T>(grads[k]);
-    T* __restrict__ m = ptr<T>(momentums[k]);
-    T* __restrict__ v = ptr<T>(velocities[k]);
-    const int64_t n = params[k].numel();
-    for (int64_t i = 0; i < n; ++i) {
-      const T weight = decays ? w[i] * decay : w[i];
-      const T avg = lerp(m[i], g[i], one_minus_beta1);
-      const T avg_sq = lerp(v[i], g[i] * g[i], one_minus_beta2);
-      const T m_hat = avg * avg_coef + grad_coef * g[i];
-      const T denom = std::sqrt(avg_sq / correction2) + eps;
-      m[i] = avg;
-      v[i] = avg_sq;
-      w[i] = weight + neg_lr * m_hat / denom;
-    }
-  }
-}
-
 void keras_nadam_update(at::TensorList params, at::TensorList grads, at::TensorList momentums,
                         at::TensorList velocities, double lr, double beta1, double beta2,
                         double eps, double decay, double avg_coef, double grad_coef,
                         double correction2) {
   const auto dtype = check_group("keras_nadam_update", params, {grads, momentums, velocities});
-  AT_DISPATCH_FLOATING_TYPES(dtype, "keras_nadam_update", [&] {
-    keras_nadam_impl<scalar_t>(params, grads, momentums, velocities, lr, beta1, beta2, eps, decay,
-                               avg_coef, grad_coef, correction2);
+  const bool decays = decay != 1;
+  each_element(dtype, params, grads, momentums, velocities, [&](auto& w, auto g, auto& m, auto& v) {
+    TYPE_OF(w);
+    const T neg_lr = static_cast<T>(-lr), one_minus_beta1 = static_cast<T>(1 - beta1),
+            one_minus_beta2 = static_cast<T>(1 - beta2), eps_ = static_cast<T>(eps),
+            decay_ = static_cast<T>(decay), avg_coef_ = static_cast<T>(avg_coef),
+            grad_coef_ = static_cast<T>(grad_coef), correction2_ = static_cast<T>(correction2);
+    const T weight = decays ? w * decay_ : w;
+    const T avg = lerp(m, g, one_minus_beta1);
+    const T avg_sq = lerp(v, g * g, one_minus_beta2);
+    const T m_hat = avg * avg_coef_ + grad_coef_ * g;
+    const T denom = std::sqrt(avg_sq / correction2_) + eps_;
+    m = avg;
+    v = avg_sq;
+    w = weight + neg_lr * m_hat / denom;
   });
 }
 
@@ -303,75 +261,45 @@ void keras_nadam_update(at::TensorList params, at::TensorList grads, at::TensorL
 
 // torch.optim.Adamax (_single_tensor_adamax), c = lr/(1-β₁ᵗ) from Python:
 //   g ← g + wd·w;  m ← lerp(m, g, 1-β₁);  u ← max(u·β₂, |g| + ε);  w ← w + (-c)·m / u
-template <typename T>
-void adamax_impl(at::TensorList params, at::TensorList grads, at::TensorList exp_avgs,
-                 at::TensorList exp_infs, double beta1_, double beta2_, double eps_,
-                 double weight_decay_, double clr_) {
-  const T one_minus_beta1 = static_cast<T>(1 - beta1_), beta2 = static_cast<T>(beta2_),
-          eps = static_cast<T>(eps_), wd = static_cast<T>(weight_decay_),
-          neg_clr = static_cast<T>(-clr_);
-  const bool l2 = weight_decay_ != 0;
-  for (size_t k = 0; k < params.size(); ++k) {
-    T* __restrict__ w = ptr<T>(params[k]);
-    const T* __restrict__ g = ptr<T>(grads[k]);
-    T* __restrict__ m = ptr<T>(exp_avgs[k]);
-    T* __restrict__ u = ptr<T>(exp_infs[k]);
-    const int64_t n = params[k].numel();
-    for (int64_t i = 0; i < n; ++i) {
-      const T grad = l2 ? g[i] + wd * w[i] : g[i];
-      const T avg = lerp(m[i], grad, one_minus_beta1);
-      const T inf = maximum(u[i] * beta2, std::abs(grad) + eps);
-      m[i] = avg;
-      u[i] = inf;
-      w[i] = w[i] + neg_clr * avg / inf;
-    }
-  }
-}
-
 bool adamax_update(at::TensorList params, at::TensorList grads, at::TensorList exp_avgs,
                    at::TensorList exp_infs, at::TensorList steps, double step, double beta1,
                    double beta2, double eps, double weight_decay, double clr) {
   const auto dtype = check_group("adamax_update", params, {grads, exp_avgs, exp_infs});
   advance("adamax_update", steps, step);
-  AT_DISPATCH_FLOATING_TYPES(dtype, "adamax_update", [&] {
-    adamax_impl<scalar_t>(params, grads, exp_avgs, exp_infs, beta1, beta2, eps, weight_decay, clr);
+  const bool l2 = weight_decay != 0;
+  each_element(dtype, params, grads, exp_avgs, exp_infs, [&](auto& w, auto g, auto& m, auto& u) {
+    TYPE_OF(w);
+    const T one_minus_beta1 = static_cast<T>(1 - beta1), beta2_ = static_cast<T>(beta2),
+            eps_ = static_cast<T>(eps), wd = static_cast<T>(weight_decay),
+            neg_clr = static_cast<T>(-clr);
+    const T grad = l2 ? g + wd * w : g;
+    const T avg = lerp(m, grad, one_minus_beta1);
+    const T inf = maximum(u * beta2_, std::abs(grad) + eps_);
+    m = avg;
+    u = inf;
+    w = w + neg_clr * avg / inf;
   });
   return true;
 }
 
 // Keras Adamax (optim/keras/adamax.py), after Keras' decay; c = lr/(1-β₁ᵗ) from Python:
 //   m ← lerp(m, g, 1-β₁);  u ← max(u·β₂, |g|);  w ← w + (-c)·m / (u + ε)
-template <typename T>
-void keras_adamax_impl(at::TensorList params, at::TensorList grads, at::TensorList momentums,
-                       at::TensorList norms, double beta1_, double beta2_, double eps_,
-                       double decay_, double clr_) {
-  const T one_minus_beta1 = static_cast<T>(1 - beta1_), beta2 = static_cast<T>(beta2_),
-          eps = static_cast<T>(eps_), decay = static_cast<T>(decay_),
-          neg_clr = static_cast<T>(-clr_);
-  const bool decays = decay_ != 1;
-  for (size_t k = 0; k < params.size(); ++k) {
-    T* __restrict__ w = ptr<T>(params[k]);
-    const T* __restrict__ g = ptr<T>(grads[k]);
-    T* __restrict__ m = ptr<T>(momentums[k]);
-    T* __restrict__ u = ptr<T>(norms[k]);
-    const int64_t n = params[k].numel();
-    for (int64_t i = 0; i < n; ++i) {
-      const T weight = decays ? w[i] * decay : w[i];
-      const T avg = lerp(m[i], g[i], one_minus_beta1);
-      const T inf = maximum(u[i] * beta2, std::abs(g[i]));
-      m[i] = avg;
-      u[i] = inf;
-      w[i] = weight + neg_clr * avg / (inf + eps);
-    }
-  }
-}
-
 void keras_adamax_update(at::TensorList params, at::TensorList grads, at::TensorList momentums,
                          at::TensorList norms, double beta1, double beta2, double eps,
                          double decay, double clr) {
   const auto dtype = check_group("keras_adamax_update", params, {grads, momentums, norms});
-  AT_DISPATCH_FLOATING_TYPES(dtype, "keras_adamax_update", [&] {
-    keras_adamax_impl<scalar_t>(params, grads, momentums, norms, beta1, beta2, eps, decay, clr);
+  const bool decays = decay != 1;
+  each_element(dtype, params, grads, momentums, norms, [&](auto& w, auto g, auto& m, auto& u) {
+    TYPE_OF(w);
+    const T one_minus_beta1 = static_cast<T>(1 - beta1), beta2_ = static_cast<T>(beta2),
+            eps_ = static_cast<T>(eps), decay_ = static_cast<T>(decay),
+            neg_clr = static_cast<T>(-clr);
+    const T weight = decays ? w * decay_ : w;
+    const T avg = lerp(m, g, one_minus_beta1);
+    const T inf = maximum(u * beta2_, std::abs(g));
+    m = avg;
+    u = inf;
+    w = weight + neg_clr * avg / (inf + eps_);
   });
 }
 

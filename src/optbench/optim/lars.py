@@ -32,7 +32,13 @@ import torch
 from torch import Tensor
 
 from optbench.optim.hparam import raise_value_error
-from optbench.optim.native_update import Gathered, NativeUpdate, kernel, reuse_or_gather
+from optbench.optim.native_update import (
+    Gathered,
+    NativeUpdate,
+    closure_loss,
+    kernel,
+    reuse_or_gather,
+)
 
 
 class LARS(NativeUpdate, torch.optim.Optimizer):
@@ -58,10 +64,7 @@ class LARS(NativeUpdate, torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure: Callable[[], float] | None = None) -> float | None:  # type: ignore[override]
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = closure_loss(closure)
         for index, group in enumerate(self.param_groups):
             params = [p for p in group["params"] if p.grad is not None]
             gathered = self._native_tensors(index, group, params) if params else None

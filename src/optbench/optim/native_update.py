@@ -167,6 +167,14 @@ class Gathered:
         return all(s["step"] == first for s in self.states)
 
 
+def closure_loss(closure: Callable[[], float] | None) -> float | None:
+    """What an optimizer's `step(closure)` does first: the closure's loss, with grad on."""
+    if closure is None:
+        return None
+    with torch.enable_grad():
+        return closure()
+
+
 def reuse_or_gather(
     optimizer: Any,
     index: int,
@@ -223,10 +231,7 @@ class NativeTorchStep(NativeUpdate):
         plans = self._plans() if self.native else None
         if plans is None:
             return super().step(closure)  # type: ignore[misc]
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = closure_loss(closure)
         for group, gathered, step in plans:
             self.native_step(group, gathered, step)
         return loss

@@ -21,7 +21,7 @@ from typing import Any
 
 import torch
 
-from optbench.optim.native_update import Gathered, reuse_or_gather
+from optbench.optim.native_update import Gathered, closure_loss, reuse_or_gather
 from optbench.optim.torch_private import fused_adam
 
 # What the fused path takes; float64 runs torch's loop (the reference, see the docstring).
@@ -41,10 +41,7 @@ class RMSprop(torch.optim.RMSprop):
         ]
         if any(fused is None for fused in gathered):
             return super().step(closure)
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = closure_loss(closure)
         for fused, group in zip(gathered, self.param_groups, strict=True):
             self._step_fused(fused, group)  # type: ignore[arg-type]
         return loss

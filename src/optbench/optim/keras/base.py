@@ -25,7 +25,7 @@ import torch
 from torch import Tensor
 
 from optbench.optim.hparam import raise_value_error
-from optbench.optim.native_update import Gathered, reuse_or_gather
+from optbench.optim.native_update import Gathered, closure_loss, reuse_or_gather
 from optbench.optim.torch_private import fused_adagrad
 
 
@@ -56,10 +56,7 @@ class KerasOptimizer(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure: Callable[[], float] | None = None) -> float | None:  # type: ignore[override]
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = closure_loss(closure)
         for index, group in enumerate(self.param_groups):
             fused = reuse_or_gather(self, index, group["params"], self._gather, group)
             # `native` (NativeUpdate's) may have been switched off since the tensors were gathered
