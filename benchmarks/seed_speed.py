@@ -6,6 +6,7 @@
     python benchmarks/seed_speed.py --device cuda   # on a GPU (optbench and the plain loop)
     python benchmarks/seed_speed.py --rounds 5      # five rounds in turn, and median ratios
     python benchmarks/seed_speed.py --profile torch # one profile only (default: both)
+    python benchmarks/seed_speed.py --sweep --before /tmp/old/src   # and an older tree's, in turn
 
 Each contender runs as its own process, end to end (start-up, data loading, training,
 evaluation every epoch, and for optbench its store, TensorBoard files and report), on
@@ -62,9 +63,13 @@ def study_gflop(trials: int, epochs: int) -> float:
     return trials * epochs * per_epoch / 1e9
 
 
-def timed(command: list[str]) -> float:
+def timed(command: list[str], source: str | None = None) -> float:
+    """Wall seconds of `command`; `source`: the optbench tree (src folder) it imports."""
+    env = {**os.environ, "PYTHONPATH": source} if source else None
     start = time.perf_counter()
-    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
+    )
     if done.returncode:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
     return time.perf_counter() - start
@@ -126,6 +131,9 @@ def main() -> None:
     parser.add_argument("--profile", default="both", choices=("both", "torch", "keras"))
     parser.add_argument("--data-path", default=None, help="Fashion-MNIST's IDX folder")
     parser.add_argument(
+        "--before", default=None, help="with --sweep: also time this src tree's optbench, first"
+    )
+    parser.add_argument(
         "--rounds", type=int, default=1, help="repeat the contenders this many times, in turn"
     )
     args = parser.parse_args()
@@ -154,17 +162,19 @@ def run_round(args: argparse.Namespace, tmp: Path) -> Rows:
     profiles = ("torch", "keras") if args.profile == "both" else (args.profile,)
     if args.sweep:
         rows = []
+        trees = [("before ", args.before), ("", None)] if args.before else [("", None)]
         for profile in profiles:
             sweep = sweep_file(args.epochs, tmp, args.device, args.data_path, profile)
-            out = f"{tmp}/s-{profile}"
-            command = [sys.executable, "-m", "optbench", "run", str(sweep), "--out", out]
-            rows.append(
-                (
-                    f"optbench, 63-trial sweep ({profile})",
-                    timed(command),
-                    study_gflop(63, args.epochs),
+            for label, source in trees:
+                out = f"{tmp}/s-{profile}-{label.strip()}"
+                command = [sys.executable, "-m", "optbench", "run", str(sweep), "--out", out]
+                rows.append(
+                    (
+                        f"optbench {label}sweep ({profile})",
+                        timed(command, source),
+                        study_gflop(63, args.epochs),
+                    )
                 )
-            )
         return rows
     flops = study_gflop(3, args.epochs)
     rows = []

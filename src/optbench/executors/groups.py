@@ -38,11 +38,13 @@ def plan_groups(
     # Balance: unless the buckets already divide evenly over the workers, split each bucket
     # into one group per worker, so every worker gets the same amount of work.
     workers = max(1, workers)
-    # A bucket larger than `max_replicas` is cut into near-equal groups (21 at most 5: 5, 4, 4,
+    # A bucket larger than `max_replicas` is cut into near-equal runs (21 at most 5: 5, 4, 4,
     # 4, 4, not 5, 5, 5, 5, 1), so no group is left to run nearly alone at the end.
     splits = 1 if len(buckets) % workers == 0 else workers
     for bucket in buckets.values():
         count = max(splits, math.ceil(len(bucket) / max(1, options.max_replicas)))
         count = min(count, len(bucket))
-        groups += [bucket[i::count] for i in range(count)]
+        sizes = [len(bucket) // count + (i < len(bucket) % count) for i in range(count)]
+        starts = [sum(sizes[:i]) for i in range(count)]
+        groups += [bucket[start : start + size] for start, size in zip(starts, sizes, strict=True)]
     return groups + singles
