@@ -34,11 +34,13 @@ name = "mlp"
 hidden = [32]
 """
 # Your model and data (issue 18): a small language model with dropout, by file reference.
+# Epochs enough that each of the three killed runs still has training left when it starts
+# (with 12, the third run could finish before it was seen training, and the test failed).
 USER_CODE = Path(__file__).parents[1] / "usercode" / "user_code.py"
 USER_STUDY = f"""
 name = "pool-kill-user"
 task = "language_model"
-epochs = 12
+epochs = 30
 batch_size = 8
 seeds = [0, 1]
 workers = 2

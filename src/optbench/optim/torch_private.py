@@ -25,6 +25,7 @@ public path when what it expects is not there.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -186,15 +187,15 @@ def kernel_call(optimizer: torch.optim.Optimizer) -> Callable[[], bool] | None:
     buffers, call = kernel
 
     def gather(group: dict[str, Any]) -> Gathered | None:
-        params = group["params"]
+        params, names = group["params"], buffers(group)
         ready = all(
             p.grad is not None
             and not p.grad.is_sparse
             and p.grad.dtype == p.dtype
-            and len(optimizer.state.get(p, ())) >= len(buffers(group))
+            and all(name in optimizer.state.get(p, ()) for name in names)
             for p in params
         )
-        return Gathered.gather(params, optimizer.state, buffers(group)) if ready else None
+        return Gathered.gather(params, optimizer.state, names) if ready else None
 
     def direct() -> bool:
         if len(optimizer.param_groups) != 1 or getattr(optimizer, "grad_scale", None) is not None:
@@ -212,8 +213,10 @@ def kernel_call(optimizer: torch.optim.Optimizer) -> Callable[[], bool] | None:
     return direct
 
 
-def _adam_call(fused: Gathered, group: dict[str, Any]) -> None:
-    kernel = torch._fused_adamw_ if group["decoupled_weight_decay"] else torch._fused_adam_
+def _adam_call(fused: Gathered, group: dict[str, Any], decoupled: bool = False) -> None:
+    """torch's `_fused_adam` (AdamW: `decoupled`, or torch's own flag on Adam's group)."""
+    decoupled = decoupled or group.get("decoupled_weight_decay", False)
+    kernel = torch._fused_adamw_ if decoupled else torch._fused_adam_
     beta1, beta2 = group["betas"]
     kernel(
         fused.params,
@@ -250,12 +253,17 @@ def _adam_buffers(group: dict[str, Any]) -> tuple[str, ...]:
     return ("step", "exp_avg", "exp_avg_sq", *(("max_exp_avg_sq",) if group["amsgrad"] else ()))
 
 
-# The classes `kernel_call` steps: the state buffers their kernel reads, and the call.
-_KERNEL_CALLS: dict[type, tuple[Callable[[dict[str, Any]], tuple[str, ...]], Any]] = {
-    torch.optim.Adam: (_adam_buffers, _adam_call),
-    torch.optim.AdamW: (_adam_buffers, _adam_call),
-    torch.optim.Adagrad: (lambda _group: ("step", "sum"), _adagrad_call),
-}
+# The classes `kernel_call` steps: the state buffers their kernel reads, and the call. None
+# where this torch lacks the kernels (its own step then runs, as before).
+_KERNEL_CALLS: dict[type, tuple[Callable[[dict[str, Any]], tuple[str, ...]], Any]] = (
+    {
+        torch.optim.Adam: (_adam_buffers, _adam_call),
+        torch.optim.AdamW: (_adam_buffers, functools.partial(_adam_call, decoupled=True)),
+        torch.optim.Adagrad: (lambda _group: ("step", "sum"), _adagrad_call),
+    }
+    if all(hasattr(torch, k) for k in ("_fused_adam_", "_fused_adamw_", "_fused_adagrad_"))
+    else {}
+)
 
 
 def _without_grad_wrapper(inner: Callable[..., Any], optimizer: torch.optim.Optimizer) -> Any:
