@@ -206,8 +206,9 @@ def kernel_call(optimizer: torch.optim.Optimizer) -> Callable[[], bool] | None:
         fused = reuse_or_gather(optimizer, 0, group["params"], gather, group)
         if fused is None or getattr(optimizer, "found_inf", None) is not None:
             return False
-        torch._foreach_add_(fused.buffers["step"], 1)  # as torch's step: count, then the kernel
-        call(fused, group)
+        with torch.no_grad():  # as torch's step: grad mode off, count, then the kernel
+            torch._foreach_add_(fused.buffers["step"], 1)
+            call(fused, group)
         return True
 
     return direct
@@ -253,8 +254,8 @@ def _adam_buffers(group: dict[str, Any]) -> tuple[str, ...]:
     return ("step", "exp_avg", "exp_avg_sq", *(("max_exp_avg_sq",) if group["amsgrad"] else ()))
 
 
-# The classes `kernel_call` steps: the state buffers their kernel reads, and the call. None
-# where this torch lacks the kernels (its own step then runs, as before).
+# The classes `kernel_call` steps: the state buffers their kernel reads, and the call; no
+# class where this torch lacks the kernels (every step is then torch's own, as before).
 _KERNEL_CALLS: dict[type, tuple[Callable[[dict[str, Any]], tuple[str, ...]], Any]] = (
     {
         torch.optim.Adam: (_adam_buffers, _adam_call),
