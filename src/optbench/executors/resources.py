@@ -25,8 +25,9 @@ MEMORY_SHARE = 0.5
 # While the groups of all workers fit in the last-level cache they share, those stay there;
 # beyond it, every step fetches them from memory and the workers slow each other down.
 # Measured on the seed MLP (1.6 MB a replica with Adam; AMD EPYC, 32 MiB shared by 2 cores, two
-# workers, benchmarks/results/seed_speed.md): 4-6 replicas a group ~425 µs a replica-step,
-# 8-11 ~490 µs. The share leaves room for the batches, the dataset rows and the code.
+# workers, benchmarks/results/seed_speed.md): medians of 4 and 6 replicas a group ~425-430 µs
+# a replica-step, of 8 and 11 ~490 µs. The share leaves room for the batches, the dataset rows
+# and the code.
 CACHE_SHARE = 0.6
 
 
