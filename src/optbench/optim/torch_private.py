@@ -17,7 +17,7 @@ public path when what it expects is not there.
    Adagrad with `fused=True` end their step in one kernel call on lists of the group's
    tensors, which the step rebuilds from the state every time; the kernel call on lists
    gathered once is ~20 µs of a ~77 µs Adam step faster on the seed MLP, bit-identical
-   (tests/optim/test_torch_private.py).
+   (tests/optim/test_plain_step.py, on the seed MLP).
 4. **No torch._dynamo import** (`skip_dynamo_import`): torch.optim marks its methods and
    functional kernels "never compile", importing torch._dynamo (~1 s) to do so on first call;
    while nothing is being compiled, the unmarked function is that function.
