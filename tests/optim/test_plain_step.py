@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 import torch
 import torch.optim.optimizer as torch_optimizer
@@ -99,8 +101,10 @@ KERNEL_CASES = {
 
 
 def _seed_mlp_run(cls: type, hparams: dict, fast: bool) -> tuple[list, dict]:
-    """30 steps of the seed's 784-128-10 MLP on fixed batches; the lr halves at step 10 and
-    the state is saved and loaded back at step 20 (the gathered lists must follow both)."""
+    """30 steps of the seed's 784-128-10 MLP on fixed batches; the lr halves at step 10, the
+    state goes through torch.save and back at step 15 and is loaded back at step 20 (the
+    gathered lists, and the step counts they share, must follow), and at step 25 a hook makes
+    the step torch's own, on those shared counts."""
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
     optimizer = cls(model.parameters(), fused=True, **hparams)
@@ -111,7 +115,14 @@ def _seed_mlp_run(cls: type, hparams: dict, fast: bool) -> tuple[list, dict]:
         y = torch.randint(0, 10, (64,), generator=batches)
         optimizer.zero_grad(set_to_none=i % 2 == 0)  # new .grad tensors every other step
         nn.functional.cross_entropy(model(x), y).backward()
+        hook = optimizer.register_step_pre_hook(lambda *_: None) if i == 25 else None
         step()
+        if hook is not None:
+            hook.remove()
+        if i == 15:
+            saved = io.BytesIO()
+            torch.save(optimizer.state_dict(), saved)
+            optimizer.load_state_dict(torch.load(io.BytesIO(saved.getvalue())))
         if i == 10:
             optimizer.param_groups[0]["lr"] /= 2
         if i == 20:
@@ -145,3 +156,19 @@ def test_fused_kernel_call_takes_the_step_and_declines_what_it_does_not_cover() 
     optimizer.param_groups[0]["lr"] = torch.tensor(1e-3)  # a tensor lr: torch's step again
     step()
     assert float(optimizer.state[weight]["step"]) == 3.0
+
+
+def test_shared_step_counts_stay_the_parameters_own() -> None:
+    """The kernel call counts every parameter's step in one add on one tensor their counts
+    are views of; each count is still its own: torch's step adds 1 to each, once."""
+    model = nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2))
+    for p in model.parameters():
+        p.grad = torch.ones_like(p)
+    optimizer = torch.optim.Adam(model.parameters(), fused=True)
+    step = plain_step(optimizer)
+    step()
+    step()  # the kernel call: the counts are now views of one tensor
+    counts = [optimizer.state[p]["step"] for p in model.parameters()]
+    assert counts[0]._base is not None and all(c._base is counts[0]._base for c in counts)
+    optimizer.step()  # torch's own step, through its wrapper
+    assert [float(optimizer.state[p]["step"]) for p in model.parameters()] == [3.0] * 4

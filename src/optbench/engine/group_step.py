@@ -150,7 +150,7 @@ class NativeStep:
         losses, logits = self.kernel(  # type: ignore[operator]
             self.x, self.y, idx, self._params, self._grads, self.activation, self._sums
         )
-        return [StepOutput(losses[r], logits[r]) for r in range(len(replicas))]
+        return [StepOutput(*out) for out in zip(losses.unbind(), logits, strict=True)]
 
     def _bind(self, replicas: Sequence[Replica]) -> None:
         """The kernel's flat lists of every replica's parameters and gradients, and the

@@ -71,11 +71,14 @@ class RMSprop(torch.optim.RMSprop):
                     p, memory_format=torch.preserve_format
                 )
         fused = Gathered.gather(params, self.state, ("step", "square_avg"))
-        return fused if len({float(t) for t in fused.buffers["step"]}) == 1 else None
+        if len({float(t) for t in fused.buffers["step"]}) != 1:
+            return None
+        fused.share_steps()
+        return fused
 
     @staticmethod
     def _step_fused(fused: Gathered, group: dict[str, Any]) -> None:
-        torch._foreach_add_(fused.buffers["step"], 1)
+        fused.count_step()
         t = int(fused.buffers["step"][0])
         correction = math.sqrt(1 - group["alpha"] ** t)
         fused_adam(
