@@ -172,3 +172,13 @@ def test_shared_step_counts_stay_the_parameters_own() -> None:
     assert counts[0]._base is not None and all(c._base is counts[0]._base for c in counts)
     optimizer.step()  # torch's own step, through its wrapper
     assert [float(optimizer.state[p]["step"]) for p in model.parameters()] == [3.0] * 4
+    for p in model.parameters():  # new gradient tensors: gathered again, the counts still shared
+        p.grad = torch.ones_like(p)
+    step()
+    assert [float(optimizer.state[p]["step"]) for p in model.parameters()] == [4.0] * 4
+    # A count replaced by hand, with an element of another tensor at the offset it had: no
+    # longer one of the shared tensor's, so shared anew (else this one would not be counted).
+    second = list(model.parameters())[1]
+    optimizer.state[second]["step"] = torch.tensor([0.0, 10.0])[1]
+    step()
+    assert [float(optimizer.state[p]["step"]) for p in model.parameters()] == [5.0, 11.0, 5.0, 5.0]

@@ -171,6 +171,9 @@ class Gathered:
         steps = self.buffers.get("step")
         if not steps or self.counter is not None:
             return
+        self.counter = _shared_base(steps)
+        if self.counter is not None:  # shared at an earlier gather (new .grad tensors since)
+            return
         first = steps[0]
         if not all(
             isinstance(t, Tensor) and t.dim() == 0 and t.dtype == first.dtype
@@ -195,6 +198,20 @@ class Gathered:
         """Every tensor is at the same step (unless a state was edited by hand)."""
         first = self.states[0]["step"]
         return all(s["step"] == first for s in self.states)
+
+
+def _shared_base(steps: list[Tensor]) -> Tensor | None:
+    """The tensor `share_steps` made `steps` views of, if each is still one of its elements and
+    together they are all of them (so one add on it adds 1 to each count once); else None."""
+    base = steps[0]._base if isinstance(steps[0], Tensor) else None
+    if base is None or base.dim() != 1 or base.numel() != len(steps) or not base.is_contiguous():
+        return None
+    offsets = {
+        t.storage_offset()
+        for t in steps
+        if isinstance(t, Tensor) and t._base is base and t.dim() == 0
+    }
+    return base if len(offsets) == len(steps) else None
 
 
 def closure_loss(closure: Callable[[], float] | None) -> float | None:
