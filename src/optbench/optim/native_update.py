@@ -140,7 +140,8 @@ class Gathered:
     states: list[dict[str, Any]]
     buffers: dict[str, list[Tensor]]  # state name -> that entry of every parameter
     state: Any  # the optimizer's state mapping they were taken from
-    counter: Tensor | None = None  # the "step" tensors' one base, once `share_steps` made it
+    # the "step" tensors' one base, once torch_private.share_step_counts made it
+    counter: Tensor | None = None
 
     @staticmethod
     def gather(params: list[Tensor], state: Any, names: Sequence[str]) -> Gathered:
@@ -162,56 +163,10 @@ class Gathered:
                     return False
         return True
 
-    def share_steps(self) -> None:
-        """Make the state's 0-d "step" tensors (torch.optim's) views of one tensor, so that
-        `count_step` adds 1 to all of them in one operation: torch's `_foreach_add_` over the
-        seed MLP's four counts took ~7 µs of a ~64 µs Adam step, one `add_` ~1.5 µs. Same
-        values, dtype and device: what a step computes does not change, and a state dict
-        saves and loads them like any tensors (tests/optim/test_plain_step.py)."""
-        steps = self.buffers.get("step")
-        if not steps or self.counter is not None:
-            return
-        self.counter = _shared_base(steps)
-        if self.counter is not None:  # shared at an earlier gather (new .grad tensors since)
-            return
-        first = steps[0]
-        if not all(
-            isinstance(t, Tensor) and t.dim() == 0 and t.dtype == first.dtype
-            and t.device == first.device and not t.requires_grad
-            for t in steps
-        ):  # fmt: skip
-            return
-        self.counter = torch.stack(steps)
-        views = list(self.counter.unbind())
-        for state, view in zip(self.states, views, strict=True):
-            state["step"] = view
-        self.buffers["step"] = views
-
-    def count_step(self) -> None:
-        """Every "step" tensor + 1, as torch.optim counts them (`_foreach_add_`)."""
-        if self.counter is not None:
-            self.counter.add_(1)
-        else:
-            torch._foreach_add_(self.buffers["step"], 1)
-
     def steps_agree(self) -> bool:
         """Every tensor is at the same step (unless a state was edited by hand)."""
         first = self.states[0]["step"]
         return all(s["step"] == first for s in self.states)
-
-
-def _shared_base(steps: list[Tensor]) -> Tensor | None:
-    """The tensor `share_steps` made `steps` views of, if each is still one of its elements and
-    together they are all of them (so one add on it adds 1 to each count once); else None."""
-    base = steps[0]._base if isinstance(steps[0], Tensor) else None
-    if base is None or base.dim() != 1 or base.numel() != len(steps) or not base.is_contiguous():
-        return None
-    offsets = {
-        t.storage_offset()
-        for t in steps
-        if isinstance(t, Tensor) and t._base is base and t.dim() == 0
-    }
-    return base if len(offsets) == len(steps) else None
 
 
 def closure_loss(closure: Callable[[], float] | None) -> float | None:

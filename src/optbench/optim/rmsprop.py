@@ -22,7 +22,7 @@ from typing import Any
 import torch
 
 from optbench.optim.native_update import Gathered, closure_loss, reuse_or_gather
-from optbench.optim.torch_private import fused_adam
+from optbench.optim.torch_private import count_step, fused_adam, share_step_counts
 
 # What the fused path takes; float64 runs torch's loop (the reference, see the docstring).
 KERNEL_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
@@ -73,12 +73,12 @@ class RMSprop(torch.optim.RMSprop):
         fused = Gathered.gather(params, self.state, ("step", "square_avg"))
         if len({float(t) for t in fused.buffers["step"]}) != 1:
             return None
-        fused.share_steps()
+        share_step_counts(fused)
         return fused
 
     @staticmethod
     def _step_fused(fused: Gathered, group: dict[str, Any]) -> None:
-        fused.count_step()
+        count_step(fused)
         t = int(fused.buffers["step"][0])
         correction = math.sqrt(1 - group["alpha"] ** t)
         fused_adam(
