@@ -15,12 +15,13 @@ from optbench.plots.curves import (
     save_all,
     seed_note,
 )
-from optbench.plots.figure import pyplot
+from optbench.plots.figure import DPI, pyplot
 from optbench.plots.profile import plot_performance_profile
 from optbench.plots.sensitivity import LrSeries, plot_lr_sensitivity
 from optbench.plots.strip import Strip, StripPanel, plot_strips
 
 __all__ = [
+    "DPI",
     "PALETTE",
     "LrSeries",
     "Runs",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from optbench.plots.colors import colors_for
-from optbench.plots.figure import finish, pyplot, save_figure
+from optbench.plots.figure import DPI, finish, pyplot, save_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -63,7 +63,7 @@ def plot_overlay(
     colors = colors or colors_for(list(runs))  # runs are in study order
     from matplotlib.ticker import MaxNLocator
 
-    fig, axes = pyplot().subplots(2, 2, figsize=(11, 7.5), sharex=True)
+    fig, axes = pyplot().subplots(2, 2, figsize=(11, 7.5), sharex=True, dpi=DPI)
     for col, (metric, name) in enumerate(panels):
         for row, split in enumerate(("train", "val")):
             ax = axes[row, col]
@@ -95,7 +95,7 @@ def plot_group(
     """One optimizer: loss and the task's metric, train (solid) and validation (dashed)."""
     from matplotlib.ticker import MaxNLocator
 
-    fig, axes = pyplot().subplots(1, 2, figsize=(11, 4))
+    fig, axes = pyplot().subplots(1, 2, figsize=(11, 4), dpi=DPI)
     for ax, (metric, name) in zip(axes, panels, strict=True):
         _draw(ax, seed_rows, f"train/{metric}", color, "train")
         _draw(ax, seed_rows, f"val/{metric}", color, "validation", style="--")

@@ -11,6 +11,10 @@ from PIL import Image
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+# Figures are made at the resolution they are saved at: laid out (tight_layout) at another,
+# every text's extent was measured again for the drawing (matplotlib keys them by resolution).
+# Measured: a report's CPU time 0.96 → 0.88 s for the README study, 5.2 → 4.9 s for the
+# 63-trial sweep (medians of 6).
 DPI = 110
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from optbench.plots.figure import finish, pyplot, save_figure
+from optbench.plots.figure import DPI, finish, pyplot, save_figure
 
 
 def plot_performance_profile(
@@ -20,7 +20,7 @@ def plot_performance_profile(
     path: Path,
     title: str,
 ) -> Path:
-    fig, ax = pyplot().subplots(figsize=(7.5, 4.6))
+    fig, ax = pyplot().subplots(figsize=(7.5, 4.6), dpi=DPI)
     for group, rho in profile.items():
         ax.step(taus, rho, where="post", color=colors[group], label=group, lw=1.8)
     ax.set_xlabel("τ (cost relative to the fastest optimizer on each dataset)")

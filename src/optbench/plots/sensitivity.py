@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from optbench.plots.figure import finish, pyplot, save_figure
+from optbench.plots.figure import DPI, finish, pyplot, save_figure
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def plot_lr_sensitivity(
     scale: float = 100.0,
 ) -> Path:
     """The final metric against the learning rate (`scale`: 100 shows fractions as %)."""
-    fig, ax = pyplot().subplots(figsize=(7.5, 4.6))
+    fig, ax = pyplot().subplots(figsize=(7.5, 4.6), dpi=DPI)
     for s in series:
         ax.plot(s.lrs, [m * scale for m in s.means], "-o", color=s.color, label=s.label, lw=1.8)
         for lr, vals in zip(s.lrs, s.values, strict=True):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from optbench.plots.figure import finish, pyplot, save_figure
+from optbench.plots.figure import DPI, finish, pyplot, save_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -46,7 +46,7 @@ def plot_strips(
     """One panel per metric, groups along x in the given order."""
     groups = max((len(p.strips) for p in panels), default=1)
     width = min(16.0, max(5.5, 1.1 * groups + 2.0)) * len(panels)
-    fig, axes = pyplot().subplots(1, len(panels), figsize=(width, 4.6), squeeze=False)
+    fig, axes = pyplot().subplots(1, len(panels), figsize=(width, 4.6), squeeze=False, dpi=DPI)
     for ax, panel in zip(axes[0], panels, strict=True):
         _panel(ax, panel, colors)
     seeds = max((len(s.per_seed) for p in panels for s in p.strips), default=0)

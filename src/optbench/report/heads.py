@@ -29,7 +29,7 @@ from optbench.diagnose.codes import CODES
 from optbench.diagnose.setup_check import SETUP_CODES, check_setup
 from optbench.diagnose.verdict import verdict
 from optbench.models import build_model
-from optbench.plots import colors_for, figure_names, pyplot
+from optbench.plots import DPI, colors_for, figure_names, pyplot
 from optbench.report.html import inline
 from optbench.report.view import StudyView, TrialView
 
@@ -386,7 +386,7 @@ def draw_heads_figure(view: StudyView, path: Path) -> Path | None:
         return None
     plt = pyplot()
     colors = colors_for(view.group_order())
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), dpi=DPI)
     for index, r in enumerate(rows):
         runs = [t.epochs for t in r.trials if t.epochs]
         if not runs:
@@ -405,6 +405,6 @@ def draw_heads_figure(view: StudyView, path: Path) -> Path | None:
     fig.suptitle(f"{view.name}: output heads", fontsize=11)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
