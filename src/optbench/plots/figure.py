@@ -13,8 +13,8 @@ if TYPE_CHECKING:
 
 # Figures are made at the resolution they are saved at: laid out (tight_layout) at another,
 # every text's extent was measured again for the drawing (matplotlib keys them by resolution).
-# Measured: a report's CPU time 0.96 → 0.88 s for the README study, 5.2 → 4.9 s for the
-# 63-trial sweep (medians of 6).
+# Measured (benchmarks/ab_report.py, medians): a report's CPU time 0.89 → 0.84 s for the README
+# study, 4.8 → 4.4 s for the 63-trial sweep (0.92-0.99 of it over two runs).
 DPI = 110
 
 
