@@ -158,7 +158,7 @@ def share_step_counts(fused: Gathered) -> None:
     and device: what a step computes does not change, and a state dict saves and loads them
     like any tensors (tests/optim/test_plain_step.py)."""
     steps = fused.buffers.get("step")
-    if not steps or fused.counter is not None:
+    if not steps:
         return
     fused.counter = _shared_base(steps)
     if fused.counter is not None:  # shared at an earlier gather (new .grad tensors since)
