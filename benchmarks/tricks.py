@@ -85,6 +85,12 @@ def _off_inflated() -> None:
     idx.cached_inflation, idx.keep_inflation = inflated.cached_inflation, inflated.keep_inflation
 
 
+def _off_two_core_figures() -> None:
+    from optbench.report import figures
+
+    figures.draw_on_two_cores = lambda jobs: [job() for job in jobs]
+
+
 VARIANTS: dict[str, Callable[[], None] | None] = {
     "none": None,
     "early-pyplot": _off_early_pyplot,
@@ -96,6 +102,7 @@ VARIANTS: dict[str, Callable[[], None] | None] = {
     "handoff": _off_handoff,
     "forecast": _off_forecast,
     "inflated": _off_inflated,
+    "two-core-figures": _off_two_core_figures,
 }
 
 

@@ -183,7 +183,8 @@ class PoolExecutor:
             done = True
         finally:
             # Forked workers leave at once (no interpreter teardown): wait for them, so this
-            # process has no pool thread left when the report forks its figure helpers.
+            # process has no pool thread left when the report forks a copy of it to draw
+            # figures (report/fanout.py).
             # Spawned ones tear torch down for ~0.5 s: once every trial has ended, they exit
             # in the background while this process writes the report. After an error or
             # Ctrl-C, wait until the pool has stopped.

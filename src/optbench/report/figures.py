@@ -6,7 +6,6 @@ dataset keeps the short names (`curves-all.png`, `curves-adam.png`, …).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -24,6 +23,7 @@ from optbench.plots import (
     plot_strips,
 )
 from optbench.report.analysis import Analysis, LrFamily, WorkloadAnalysis
+from optbench.report.fanout import FigureJob, draw_on_two_cores
 from optbench.report.head_hook import HEADS_FIGURE, draw_head_figure, plans_head_figure
 from optbench.report.view import StudyView, TrialView
 
@@ -67,11 +67,8 @@ def draw_figures(
     view: StudyView, analysis: Analysis, figures: FigureSet, folder: Path
 ) -> list[Path]:
     """Draw every planned figure into `folder`; returns the written paths."""
-    drawn = [draw() for draw in figure_jobs(view, analysis, figures, folder)]
+    drawn = draw_on_two_cores(figure_jobs(view, analysis, figures, folder))
     return [path for path in drawn if path is not None]
-
-
-FigureJob = Callable[[], Path | None]  # draws one figure (a head figure may have none: None)
 
 
 def figure_jobs(
