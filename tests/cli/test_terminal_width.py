@@ -143,3 +143,21 @@ def test_a_head_study_is_summarised_per_head_with_its_verdict(head_study: Path, 
     assert sum(flat.count(v) for v in verdicts) >= 2
     if width == 140:
         assert text.splitlines()[1].split()[0] == "Head" and "Verdict" in text.splitlines()[1]
+
+
+def test_many_groups_print_the_best_ones_pairs_and_point_to_the_report(tmp_path, monkeypatch):
+    import synthetic
+
+    extra = {
+        f"adam(lr=0.00{k})": ("adam", {"lr": k / 1000}, 0.85 - k / 100, (0.0,) * 5, 1.5)
+        for k in (2, 3)
+    }
+    for label, group in extra.items():
+        monkeypatch.setitem(synthetic.GROUPS, label, group)
+    groups = (*synthetic.GROUPS,)  # six: 15 pairs, more than the terminal shows
+    folder = build_study(tmp_path / "six", seeds=(0, 1, 2), groups=groups, failure=False)
+    out = render(lambda c: print_results(c, open_study(folder)), 200)
+    heading = "(rmsprop against each other, 5 of 15 pairs; every pair: the report's Comparisons;"
+    assert heading in out
+    bullets = [line for line in out.splitlines() if line.lstrip().startswith("•")]
+    assert len(bullets) == 5 and all("rmsprop" in line for line in bullets)

@@ -119,13 +119,22 @@ def results_blocks(
     return blocks
 
 
+# More pairs than this (six optimizers and up): the terminal shows the best one's pairs, the
+# report every pair (a 21-configuration sweep has 210, over 600 lines).
+PAIRS_SHOWN = 10
+
+
 def comparison_lines(w: WorkloadAnalysis) -> list[str]:
-    """Every pair on the final test metric in plain words (wraps well in any width)."""
+    """The pairs on the final test metric in plain words (wraps well in any width): every
+    pair, or with more than PAIRS_SHOWN, the best-ranked group's."""
+    pairs = w.comparisons[w.score]
+    if len(pairs) > PAIRS_SHOWN and w.ranking:
+        pairs = [c for c in pairs if w.ranking[0].group in (c.a, c.b)]
     return [
         f"{fmt.comparison_line(c)}; d_z {fmt.effect(c.effect)}, Holm p {fmt.p_value(c.p_holm)}"
         if c.n > 1
         else fmt.comparison_line(c)
-        for c in w.comparisons[w.score]
+        for c in pairs
     ]
 
 
@@ -175,10 +184,17 @@ def _print_workload_notes(console: Console, w: WorkloadAnalysis, unit: str) -> N
         )
     lines = comparison_lines(w) if w.seeds > 1 else []
     if lines:
+        total = len(w.comparisons[w.score])
+        which = (
+            f"{len(lines)} pair(s)"
+            if len(lines) == total
+            else f"{w.ranking[0].group} against each other, {len(lines)} of {total} pairs; "
+            "every pair: the report's Comparisons"
+        )
         console.print()
         console.print(
-            f"Paired by seed, final {fmt.metric_name(w.score)} ({len(lines)} pair(s); 95% CI "
-            "per pair, Holm-corrected p):",
+            f"Paired by seed, final {fmt.metric_name(w.score)} ({which}; 95% CI per pair, "
+            "Holm-corrected p):",
             highlight=False,
         )
         for line in lines:
