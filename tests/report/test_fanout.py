@@ -107,3 +107,15 @@ def test_the_copy_runs_torch_after_this_process_ran_openmp() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[13284864.0, 13284864.0, 13284864.0]"
+
+
+def test_no_process_to_fork_means_this_one_draws_everything(monkeypatch) -> None:
+    def cannot_fork() -> int:
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", cannot_fork)
+    before = len(os.listdir("/proc/self/fd"))
+    assert draw_on_two_cores([_pid_and(i) for i in range(4)]) == [
+        (os.getpid(), i) for i in range(4)
+    ]
+    assert len(os.listdir("/proc/self/fd")) == before  # no pipe left open

@@ -29,7 +29,7 @@ from pathlib import Path
 FigureJob = Callable[[], Path | None]  # draws one figure (a head figure may have none: None)
 
 _NUMBER = struct.Struct("<I")  # a figure's number in the queue
-_QUEUED = 4096  # at most this many numbers fit the pipe's buffer (64 KiB) before a fork
+_QUEUED = 4096  # numbers written before the fork: 16 KiB, well within a pipe's 64 KiB buffer
 
 
 def draw_on_two_cores(jobs: Sequence[FigureJob]) -> list[Path | None]:
@@ -37,13 +37,12 @@ def draw_on_two_cores(jobs: Sequence[FigureJob]) -> list[Path | None]:
     forkable = sys.platform == "linux" and threading.active_count() == 1
     if len(jobs) < 2 or len(jobs) > _QUEUED or not forkable:
         return [job() for job in jobs]
-    queue_read, queue_write = os.pipe()
-    os.write(queue_write, b"".join(_NUMBER.pack(k) for k in range(len(jobs))))
-    os.close(queue_write)  # once the numbers run out, a read returns nothing
     sys.stdout.flush()  # else both processes would write what is buffered
     sys.stderr.flush()
-    back_read, back_write = os.pipe()
-    pid = os.fork()
+    try:
+        queue_read, back_read, back_write, pid = _fork_with_queue(len(jobs))
+    except OSError:  # no pipe or no process to be had (limits, memory): this one draws all
+        return [job() for job in jobs]
     if pid == 0:  # the copy: draw from the queue, send the results, leave without teardown
         os.close(back_read)
         _draw_and_exit(jobs, queue_read, back_write)
@@ -61,6 +60,25 @@ def draw_on_two_cores(jobs: Sequence[FigureJob]) -> list[Path | None]:
         results.update(pickle.loads(sent))
     # What the copy drew, or (it failed) everything this process has not: drawn here.
     return [results[k] if k in results else jobs[k]() for k in range(len(jobs))]
+
+
+def _fork_with_queue(count: int) -> tuple[int, int, int, int]:
+    """A queue of the numbers 0..count-1 and a pipe back, then the fork: (the queue's read
+    end, the pipe's two ends, the fork's pid); every descriptor closed if anything fails."""
+    opened: list[int] = []
+    try:
+        queue_read, queue_write = os.pipe()
+        opened += [queue_read, queue_write]
+        os.write(queue_write, b"".join(_NUMBER.pack(k) for k in range(count)))
+        os.close(queue_write)  # once the numbers run out, a read returns nothing
+        opened.remove(queue_write)
+        back_read, back_write = os.pipe()
+        opened += [back_read, back_write]
+        return queue_read, back_read, back_write, os.fork()
+    except OSError:
+        for fd in opened:
+            os.close(fd)
+        raise
 
 
 def _taken(queue: int) -> Iterator[int]:
