@@ -31,9 +31,9 @@ from optbench.verification import TrialCheck, verify_study
 
 def run_study(
     study: StudySpec | dict[str, Any] | str | Path,
-    out: Path | None = None,
+    out: str | Path | None = None,
     *,
-    cache_dir: Path | None = None,
+    cache_dir: str | Path | None = None,
     progress: Progress | None = None,
 ) -> StudyOutcome:
     """Run (or resume) a study given as a StudySpec, a raw dict, or a TOML file path.
@@ -42,8 +42,12 @@ def run_study(
     report.md and config.toml. Finished trials of an earlier run of the same study are skipped.
     """
     spec = load_study(study)
-    folder = out if out is not None else study_folder(DEFAULT_RUNS_DIR, spec.name)
-    return _run_study(spec, folder, cache_dir or default_cache_dir(), progress)
+    folder = Path(out) if out is not None else study_folder(DEFAULT_RUNS_DIR, spec.name)
+    return _run_study(spec, folder, _cache(cache_dir), progress)
+
+
+def _cache(cache_dir: str | Path | None) -> Path:
+    return Path(cache_dir) if cache_dir is not None else default_cache_dir()
 
 
 def compare(
@@ -56,9 +60,9 @@ def compare(
     epochs: int = 10,
     seeds: Sequence[int] = (0,),
     batch_size: int = 64,
-    out: Path | None = None,
+    out: str | Path | None = None,
     name: str | None = None,
-    cache_dir: Path | None = None,
+    cache_dir: str | Path | None = None,
     progress: Progress | None = None,
     **settings: Any,
 ) -> Comparison:
@@ -164,14 +168,18 @@ def load_study(
 
 
 def verify(
-    folder: Path, *, trials: int | None = None, seed: int = 0, cache_dir: Path | None = None
+    folder: str | Path,
+    *,
+    trials: int | None = None,
+    seed: int = 0,
+    cache_dir: str | Path | None = None,
 ) -> list[TrialCheck]:
     """Retrain a study's trials (all, or a seeded sample of `trials`) from scratch and check
     each epoch and the final weights against the store (see optbench.verification)."""
-    return verify_study(Path(folder), cache_dir or default_cache_dir(), trials, seed)
+    return verify_study(Path(folder), _cache(cache_dir), trials, seed)
 
 
-def report(folder: Path) -> Path:
+def report(folder: str | Path) -> Path:
     """Regenerate report.md and figures of a study from its store alone."""
     view = open_study(folder)
     check_writable(Path(folder))  # read-only media: said before the figures are drawn

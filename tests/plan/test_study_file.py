@@ -81,11 +81,23 @@ def test_every_problem_reported_at_once():
         (_raw(optimizers=[{"name": "adam", "lr": -0.1}]), "lr"),
         (_raw(optimizers=[{"lr": 0.1}]), "each optimizer must be a name or a table"),
         (_raw(profile="tf"), "`profile` must be one of torch, keras"),
+        (_raw(model="mlp:abc"), "'abc' is neither a hidden size nor activation=NAME"),
+        (_raw(model="mlpp:128"), "Unknown model 'mlpp'. Did you mean 'mlp'"),
     ],
 )
 def test_bad_values(raw, message):
     with pytest.raises(ConfigError, match=message):
         parse_study(raw)
+
+
+def test_a_model_in_the_form_compare_takes():
+    # `mlp:256,128,activation=tanh`, as `compare --model` and optbench.compare take it; its
+    # init follows the profile, as a [model] table's does
+    spec = parse_study(_raw(model="mlp:256,128,activation=tanh", profile="keras"))
+    model = spec.model
+    assert (model.hidden, model.activation, model.init) == ((256, 128), "tanh", "keras")
+    table = parse_study(_raw(model={"hidden": [256, 128], "activation": "tanh"}, profile="keras"))
+    assert spec.model == table.model
 
 
 def test_malformed_toml(tmp_path):

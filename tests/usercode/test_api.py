@@ -113,3 +113,15 @@ def test_perplexity_has_no_overflow():
 
     metrics = TASKS.get("language_model").finish([10.0, 1e5, 3.0])
     assert math.isfinite(metrics["perplexity"])
+
+
+def test_paths_may_be_strings_as_a_notebook_writes_them(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    study = {"name": "strings", "dataset": "digits", "optimizers": ["adam"], "epochs": 1}
+    outcome = optbench.run_study(study, "runs/strings", cache_dir="cache")
+    assert outcome.folder == Path("runs/strings") and outcome.report.is_file()
+    assert optbench.report("runs/strings").is_file()
+    assert [c.verdict for c in optbench.verify("runs/strings", cache_dir="cache")] == ["match"]
+    result = optbench.compare(data="digits", optimizers=["sgd"], epochs=1, out="runs/c",
+                              cache_dir="cache")  # fmt: skip
+    assert result.report.is_file()

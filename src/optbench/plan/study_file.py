@@ -38,7 +38,7 @@ from optbench.core.specs import (
 from optbench.core.study_name import name_problem
 from optbench.core.study_toml import study_dict_to_toml
 from optbench.data import DATASETS
-from optbench.models import HEAD_ACTIVATIONS, LOSSES, MODELS, validate_model
+from optbench.models import HEAD_ACTIVATIONS, LOSSES, MODELS, parse_model, validate_model
 from optbench.optim import expand_optimizer_grid, grid_axes, parse_optimizer, resolve_optimizer
 from optbench.plan.checks import (
     address_problem,
@@ -228,6 +228,9 @@ def _dataset(value: Any, base: Path | None, problems: list[str]) -> DatasetSpec 
 
 
 def _model(value: Any, profile: str, base: Path | None, problems: list[str]) -> ModelSpec | None:
+    if isinstance(value, str) and ":" in value and not is_factory_reference(value):
+        # `mlp:256,128,activation=tanh`: the form `compare --model` and optbench.compare take
+        return _collecting(problems, lambda: parse_model(value, init=profile))
     table = _table(value, "model", "factory", is_factory_reference, problems)
     if table is None:
         return None
