@@ -157,7 +157,7 @@ def test_many_groups_print_the_best_ones_pairs_and_point_to_the_report(tmp_path,
     groups = (*synthetic.GROUPS,)  # six: 15 pairs, more than the terminal shows
     folder = build_study(tmp_path / "six", seeds=(0, 1, 2), groups=groups, failure=False)
     out = render(lambda c: print_results(c, open_study(folder)), 200)
-    heading = "(rmsprop against each other, 5 of 15 pairs; every pair: the report's Comparisons;"
+    heading = "(rmsprop against each of the others, 5 of 15 pairs; every pair: the report's"
     assert heading in out
     bullets = [line for line in out.splitlines() if line.lstrip().startswith("•")]
     assert len(bullets) == 5 and all("rmsprop" in line for line in bullets)

@@ -188,7 +188,7 @@ def _print_workload_notes(console: Console, w: WorkloadAnalysis, unit: str) -> N
         which = (
             f"{len(lines)} pair(s)"
             if len(lines) == total
-            else f"{w.ranking[0].group} against each other, {len(lines)} of {total} pairs; "
+            else f"{w.ranking[0].group} against each of the others, {len(lines)} of {total} pairs; "
             "every pair: the report's Comparisons"
         )
         console.print()
