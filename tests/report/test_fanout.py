@@ -119,3 +119,9 @@ def test_no_process_to_fork_means_this_one_draws_everything(monkeypatch) -> None
         (os.getpid(), i) for i in range(4)
     ]
     assert len(os.listdir("/proc/self/fd")) == before  # no pipe left open
+
+
+def test_more_figures_than_a_pipe_surely_holds_are_drawn_here() -> None:
+    # Their numbers are written before the fork; a pipe may hold one page (1,024 numbers).
+    results = draw_on_two_cores([_pid_and(i) for i in range(1025)])
+    assert results == [(os.getpid(), i) for i in range(1025)]

@@ -29,7 +29,9 @@ from pathlib import Path
 FigureJob = Callable[[], Path | None]  # draws one figure (a head figure may have none: None)
 
 _NUMBER = struct.Struct("<I")  # a figure's number in the queue
-_QUEUED = 4096  # numbers written before the fork: 16 KiB, well within a pipe's 64 KiB buffer
+# Numbers written before the fork, at once: 4 KiB, what a pipe holds at the least (Linux gives
+# a user over their pipe quota one-page pipes; a write that did not fit would wait forever).
+_QUEUED = 1024
 
 
 def draw_on_two_cores(jobs: Sequence[FigureJob]) -> list[Path | None]:
