@@ -6,7 +6,7 @@ matplotlib imported and the study in memory, so it starts drawing at once (a spa
 would take longer to import matplotlib than to draw). Measured on the README command
 (benchmarks/results/tricks.md, AMD EPYC): its five figures 0.73 → 0.43 s; the command 0.32 s
 faster (tricks.py, median of 7) and 0.57 s (ab_readme.py against the tree without it); the
-63-trial sweep's 25 figures ~5 → 2.8 s.
+63-trial sweep's whole report (25 figures), regenerated in a fresh process, 4.8-5.3 → 2.9-3.1 s.
 
 Both processes take the next figure from one queue, a pipe holding the figures' numbers (a
 read of a few bytes from a pipe is atomic), so neither waits while the other has several left.
