@@ -14,13 +14,18 @@ Fashion-MNIST from Debian's dataset-fashion-mnist. Keras runs when `--keras-pyth
 an interpreter with keras installed (the benchmark-only extra; see benchmarks/README.md).
 optbench runs in both profiles (`--profile both`, the default): the torch profile is the
 default a new user gets, the keras profile the homework's arithmetic. Prints the CPU, wall
-times, ratios and achieved GFLOP/s against a GEMM peak measured here.
+times, ratios and achieved GFLOP/s against a GEMM peak measured here. A sweep also prints
+where its time went (start-up, the trials on the pool's lanes, the report), read from its
+store, and its cost per replica-step against one of its groups trained alone
+(`group_alone.py`, run before and after it).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -34,6 +39,8 @@ HERE = Path(__file__).resolve().parent
 MACS_PER_EXAMPLE = 784 * 128 + 128 * 10  # the seed MLP
 TRAIN, TEST = 60_000, 10_000
 Rows = list[tuple[str, float, float]]  # (contender, wall seconds, GFLOP)
+SWEEP_BATCH = 64
+_step_costs: dict[str, float] = {}  # a sweep's µs per replica-step, by contender (print_phases)
 
 
 def gemm_peak(device: str = "cpu") -> float:
@@ -104,7 +111,7 @@ def optbench_command(
 def sweep_file(epochs: int, folder: Path, device: str, data: str | None, profile: str) -> Path:
     lrs = "[1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]"
     text = (
-        f'name = "sweep63"\nepochs = {epochs}\nbatch_size = 64\nseeds = [0, 1, 2]\n'
+        f'name = "sweep63"\nepochs = {epochs}\nbatch_size = {SWEEP_BATCH}\nseeds = [0, 1, 2]\n'
         f'profile = "{profile}"\nmodel = "mlp"\ndevice = "{device}"\n'
         + (
             f'dataset = {{ name = "fashion-mnist", path = "{data}" }}\n'
@@ -165,16 +172,17 @@ def run_round(args: argparse.Namespace, tmp: Path) -> Rows:
         trees = [("before ", args.before), ("", None)] if args.before else [("", None)]
         for profile in profiles:
             sweep = sweep_file(args.epochs, tmp, args.device, args.data_path, profile)
+            alone = [group_alone(profile, args.data_path)]  # before and after: the VM drifts
             for label, source in trees:
                 out = f"{tmp}/s-{profile}-{label.strip()}"
                 command = [sys.executable, "-m", "optbench", "run", str(sweep), "--out", out]
-                rows.append(
-                    (
-                        f"optbench {label}sweep ({profile})",
-                        timed(command, source),
-                        study_gflop(63, args.epochs),
-                    )
-                )
+                began = time.time()
+                seconds = timed(command, source)
+                name = f"optbench {label}sweep ({profile})"
+                rows.append((name, seconds, study_gflop(63, args.epochs)))
+                print_phases(name, Path(out) / "study.sqlite", began, began + seconds)
+            alone.append(group_alone(profile, args.data_path))
+            print_alone(profile, alone)
         return rows
     flops = study_gflop(3, args.epochs)
     rows = []
@@ -195,6 +203,61 @@ def run_round(args: argparse.Namespace, tmp: Path) -> Rows:
         keras = [args.keras_python, str(HERE / "keras_seed.py"), "--epochs", str(args.epochs)]
         rows.append(("Keras (TensorFlow backend)", timed(keras), flops))
     return rows
+
+
+def print_phases(name: str, store: Path, began: float, ended: float) -> None:
+    """Where a sweep's wall time went, from its store: start-up, the trials on the pool's
+    lanes (the groups' training steps, their evaluations and epoch ends, a lane with nothing
+    to do), and the report; and its cost per replica-step (`EpochRecord.seconds` is a group's
+    training time shared out over its replicas)."""
+    with sqlite3.connect(store) as db:
+        first, last = db.execute("SELECT min(started_at), max(finished_at) FROM trials").fetchone()
+        lanes = db.execute(
+            "SELECT sum((finished_at - started_at) / json_extract(env, '$.replicas')) FROM trials"
+        ).fetchone()[0]
+        steps, epochs = db.execute("SELECT sum(seconds), count(*) FROM epochs").fetchone()
+    workers = os.cpu_count() or 1
+    span = last - first
+    per_step = 1e6 * steps / (epochs * -(-TRAIN // SWEEP_BATCH))
+    _step_costs[name] = per_step
+    print(
+        f"{name}: start {first - began:.1f} s, trials {span:.1f} s (lane-seconds on"
+        f" {workers} lanes: steps {steps:.1f}, evaluations and epoch ends {lanes - steps:.1f},"
+        f" nothing to do {workers * span - lanes:.1f}), report and exit {ended - last:.1f} s;"
+        f" {per_step:.0f} µs a replica-step",
+        flush=True,
+    )
+
+
+def group_alone(profile: str, data: str | None) -> dict[str, float]:
+    """µs per replica-step of one group of the sweep trained alone (benchmarks/group_alone.py),
+    by optimizer."""
+    command = [sys.executable, str(HERE / "group_alone.py"), "--profile", profile]
+    done = subprocess.run(
+        [*command, *(["--data-path", data] if data else [])],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def print_alone(profile: str, runs: list[dict[str, float]]) -> None:
+    """A group alone, measured before and after the sweeps of `profile`, and the sweep's own
+    replica-step over it: what training 63 trials on every core at once adds to the same
+    arithmetic (the sweep trains as many trials of each optimizer: the mean of the three)."""
+    means = [statistics.mean(run.values()) for run in runs]
+    mean = statistics.mean(means)
+    listed = ", ".join(
+        f"{name} {statistics.mean(run[name] for run in runs):.0f}" for name in runs[0]
+    )
+    swept = _step_costs.get(f"optbench sweep ({profile})")
+    versus = f"; the sweep's is {swept / mean:.2f} × that" if swept else ""
+    print(
+        f"a group alone ({profile}): {mean:.0f} µs a replica-step (before the sweep"
+        f" {means[0]:.0f}, after {means[-1]:.0f}; {listed}){versus}",
+        flush=True,
+    )
 
 
 def print_table(rows: Rows, peak: float, args: argparse.Namespace) -> None:
