@@ -40,7 +40,6 @@ MACS_PER_EXAMPLE = 784 * 128 + 128 * 10  # the seed MLP
 TRAIN, TEST = 60_000, 10_000
 Rows = list[tuple[str, float, float]]  # (contender, wall seconds, GFLOP)
 SWEEP_BATCH = 64
-_step_costs: dict[str, float] = {}  # a sweep's µs per replica-step, by contender (print_phases)
 
 
 def gemm_peak(device: str = "cpu") -> float:
@@ -172,7 +171,10 @@ def run_round(args: argparse.Namespace, tmp: Path) -> Rows:
         trees = [("before ", args.before), ("", None)] if args.before else [("", None)]
         for profile in profiles:
             sweep = sweep_file(args.epochs, tmp, args.device, args.data_path, profile)
-            alone = [group_alone(profile, args.data_path)]  # before and after: the VM drifts
+            # A group alone (a CPU measurement) before and after the sweeps: the VM drifts.
+            on_cpu = args.device == "cpu"
+            alone = [group_alone(profile, args.data_path)] if on_cpu else []
+            swept = 0.0  # µs a replica-step in the sweep of this tree (the last one timed)
             for label, source in trees:
                 out = f"{tmp}/s-{profile}-{label.strip()}"
                 command = [sys.executable, "-m", "optbench", "run", str(sweep), "--out", out]
@@ -180,9 +182,11 @@ def run_round(args: argparse.Namespace, tmp: Path) -> Rows:
                 seconds = timed(command, source)
                 name = f"optbench {label}sweep ({profile})"
                 rows.append((name, seconds, study_gflop(63, args.epochs)))
-                print_phases(name, Path(out) / "study.sqlite", began, began + seconds)
-            alone.append(group_alone(profile, args.data_path))
-            print_alone(profile, alone)
+                lanes = (os.cpu_count() or 1) if on_cpu else 1  # the pool's workers
+                swept = print_phases(name, Path(out) / "study.sqlite", began, seconds, lanes)
+            if on_cpu:
+                alone.append(group_alone(profile, args.data_path))
+                print_alone(profile, alone, swept)
         return rows
     flops = study_gflop(3, args.epochs)
     rows = []
@@ -205,28 +209,28 @@ def run_round(args: argparse.Namespace, tmp: Path) -> Rows:
     return rows
 
 
-def print_phases(name: str, store: Path, began: float, ended: float) -> None:
+def print_phases(name: str, store: Path, began: float, seconds: float, workers: int) -> float:
     """Where a sweep's wall time went, from its store: start-up, the trials on the pool's
-    lanes (the groups' training steps, their evaluations and epoch ends, a lane with nothing
-    to do), and the report; and its cost per replica-step (`EpochRecord.seconds` is a group's
-    training time shared out over its replicas)."""
+    `workers` lanes (the groups' training steps, their evaluations and epoch ends, a lane with
+    nothing to do), and the report. Returns its cost per replica-step in µs
+    (`EpochRecord.seconds` is a group's training time shared out over its replicas)."""
     with sqlite3.connect(store) as db:
         first, last = db.execute("SELECT min(started_at), max(finished_at) FROM trials").fetchone()
         lanes = db.execute(
             "SELECT sum((finished_at - started_at) / json_extract(env, '$.replicas')) FROM trials"
         ).fetchone()[0]
         steps, epochs = db.execute("SELECT sum(seconds), count(*) FROM epochs").fetchone()
-    workers = os.cpu_count() or 1
     span = last - first
     per_step = 1e6 * steps / (epochs * -(-TRAIN // SWEEP_BATCH))
-    _step_costs[name] = per_step
     print(
         f"{name}: start {first - began:.1f} s, trials {span:.1f} s (lane-seconds on"
         f" {workers} lanes: steps {steps:.1f}, evaluations and epoch ends {lanes - steps:.1f},"
-        f" nothing to do {workers * span - lanes:.1f}), report and exit {ended - last:.1f} s;"
+        f" nothing to do {workers * span - lanes:.1f}),"
+        f" report and exit {began + seconds - last:.1f} s;"
         f" {per_step:.0f} µs a replica-step",
         flush=True,
     )
+    return per_step
 
 
 def group_alone(profile: str, data: str | None) -> dict[str, float]:
@@ -242,20 +246,20 @@ def group_alone(profile: str, data: str | None) -> dict[str, float]:
     return json.loads(done.stdout)
 
 
-def print_alone(profile: str, runs: list[dict[str, float]]) -> None:
+def print_alone(profile: str, runs: list[dict[str, float]], swept: float) -> None:
     """A group alone, measured before and after the sweeps of `profile`, and the sweep's own
-    replica-step over it: what training 63 trials on every core at once adds to the same
-    arithmetic (the sweep trains as many trials of each optimizer: the mean of the three)."""
+    replica-step (`swept`, µs) over it: what training 63 trials on every core at once adds to
+    the same arithmetic (the sweep trains as many trials of each optimizer: the mean of the
+    three)."""
     means = [statistics.mean(run.values()) for run in runs]
     mean = statistics.mean(means)
     listed = ", ".join(
         f"{name} {statistics.mean(run[name] for run in runs):.0f}" for name in runs[0]
     )
-    swept = _step_costs.get(f"optbench sweep ({profile})")
-    versus = f"; the sweep's is {swept / mean:.2f} × that" if swept else ""
     print(
         f"a group alone ({profile}): {mean:.0f} µs a replica-step (before the sweep"
-        f" {means[0]:.0f}, after {means[-1]:.0f}; {listed}){versus}",
+        f" {means[0]:.0f}, after {means[-1]:.0f}; {listed});"
+        f" the sweep's is {swept / mean:.2f} × that",
         flush=True,
     )
 
