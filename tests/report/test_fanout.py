@@ -125,3 +125,29 @@ def test_more_figures_than_a_pipe_surely_holds_are_drawn_here() -> None:
     # Their numbers are written before the fork; a pipe may hold one page (1,024 numbers).
     results = draw_on_two_cores([_pid_and(i) for i in range(1025)])
     assert results == [(os.getpid(), i) for i in range(1025)]
+
+
+CTRL_C_DURING_FORK = """
+import os, signal, sys
+from optbench.report.fanout import draw_on_two_cores
+
+def ctrl_c():  # Ctrl-C reaching each process while its fork handlers run
+    os.kill(os.getpid(), signal.SIGINT)
+    sum(range(1000))  # Python code, where a KeyboardInterrupt would be raised
+
+os.register_at_fork(after_in_child=ctrl_c, after_in_parent=ctrl_c)
+try:
+    draw_on_two_cores([lambda: None, lambda: None, lambda: None])
+except KeyboardInterrupt:
+    print("interrupted")
+else:
+    print("drew on")
+"""
+
+
+def test_ctrl_c_during_the_fork_interrupts_quietly():
+    done = subprocess.run(
+        [sys.executable, "-c", CTRL_C_DURING_FORK], capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.strip() == "interrupted", (done.stdout, done.stderr)
+    assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr, done.stderr

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import struct
 import sys
 import threading
@@ -41,16 +42,24 @@ def draw_on_two_cores(jobs: Sequence[FigureJob]) -> list[Path | None]:
         return [job() for job in jobs]
     sys.stdout.flush()  # else both processes would write what is buffered
     sys.stderr.flush()
+    # Ctrl-C is held back across the fork: one arriving while the fork's handlers run (the
+    # logging module's, in both processes) would be "ignored" with a traceback printed, and
+    # this process would draw on as if no key had been pressed. It arrives once both are set.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         queue_read, back_read, back_write, pid = _fork_with_queue(len(jobs))
     except OSError:  # no pipe or no process to be had (limits, memory): this one draws all
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         return [job() for job in jobs]
     if pid == 0:  # the copy: draw from the queue, send the results, leave without teardown
         os.close(back_read)
+        signal.signal(signal.SIGINT, _leave_quietly)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         _draw_and_exit(jobs, queue_read, back_write)
     os.close(back_write)
     results: dict[int, Path | None] = {}
     try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a Ctrl-C held back: raised here
         for k in _taken(queue_read):
             results[k] = jobs[k]()
     finally:
@@ -87,6 +96,11 @@ def _taken(queue: int) -> Iterator[int]:
     """The figures' numbers this process takes from the queue, until it is empty."""
     while number := os.read(queue, _NUMBER.size):
         yield _NUMBER.unpack(number)[0]
+
+
+def _leave_quietly(_signum: int, _frame: object) -> None:
+    """The copy's Ctrl-C: it ends at once and silently; this process says what happened."""
+    os._exit(130)
 
 
 def _draw_and_exit(jobs: Sequence[FigureJob], queue: int, back: int) -> None:
