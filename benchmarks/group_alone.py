@@ -19,6 +19,7 @@ import json
 import tempfile
 from pathlib import Path
 
+from optbench.core.paths import default_cache_dir
 from optbench.core.specs import EpochRecord
 from optbench.data.load import load_dataset
 from optbench.engine.trainer import TrainOptions, train_group
@@ -41,7 +42,7 @@ def replica_step_us(optimizer: str, profile: str, data_path: str | None, folder:
         f'[[optimizers]]\nname = "{optimizer}"\nlr = {LEARNING_RATES}\n'
     )
     specs = expand(load_study_file(study))
-    data = load_dataset(specs[0].dataset, Path.home() / ".cache" / "optbench")
+    data = load_dataset(specs[0].dataset, default_cache_dir())
     steps = -(-len(data.train.y) // specs[0].batch_size)
     gc.freeze()  # what lives now lives through the study: as in the sweep's workers
     for event in train_group(specs, data, TrainOptions(threads=1)):
